@@ -69,23 +69,29 @@ class Cohort:
         p = self.panel
         lb = p["lb_status"] != "none"
         paired = p["mentor_role"] != "none"
-        contacts = p["talks"].astype(float) + p["home_visits"].astype(float) + p[
-            "parent_contacts"
-        ].astype(float)
+        contacts = (
+            p["talks"].astype(float)
+            + p["home_visits"].astype(float)
+            + p["parent_contacts"].astype(float)
+        )
         rows: list[tuple[str, object]] = [
             ("children", p["student_id"].nunique()),
             ("child-terms", len(p)),
             ("terms", f"{self.terms[0]} .. {self.terms[-1]} ({len(self.terms)})" if len(p) else ""),
             ("schools", self.schools["school_id"].nunique()),
             ("townships", p["township"].nunique()),
-            ("destinations (adopting the policy)",
-             f"{len(self.destinations)} ({int(self.destinations['policy_year'].notna().sum())})"),
+            (
+                "destinations (adopting the policy)",
+                f"{len(self.destinations)} ({int(self.destinations['policy_year'].notna().sum())})",
+            ),
             ("left-behind share of child-terms", round(float(lb.mean()), 3)),
             ("both parents away, share", round(float((p["lb_status"] == "both").mean()), 3)),
             ("paired share of left-behind child-terms", round(float(paired[lb].mean()), 3)),
             ("mean contacts per paired child-term", round(float(contacts[paired].mean()), 2)),
-            ("missing math / SDQ share",
-             f"{p['math'].isna().mean():.3f} / {p['sdq_total'].isna().mean():.3f}"),
+            (
+                "missing math / SDQ share",
+                f"{p['math'].isna().mean():.3f} / {p['sdq_total'].isna().mean():.3f}",
+            ),
         ]
         exits = p["exit_reason"].value_counts().sort_index()
         for reason, k in exits.items():
@@ -101,8 +107,11 @@ class Cohort:
             raise CohortFormatError(f"format must be 'parquet' or 'csv', not {format!r}")
         path = Path(path)
         _prepare(path)
-        tables = {"panel": len(self.panel), "schools": len(self.schools),
-                  "destinations": len(self.destinations)}
+        tables = {
+            "panel": len(self.panel),
+            "schools": len(self.schools),
+            "destinations": len(self.destinations),
+        }
         if format == "parquet":
             terms = self.terms
             panel_dir = path / "panel"
@@ -117,19 +126,28 @@ class Cohort:
                 _write_parquet(self.roster, path / "roster.parquet")
         else:
             for name in ("panel", *_TABLES):
-                getattr(self, name).to_csv(path / f"{name}.csv", index=False,
-                                           lineterminator="\n")
+                getattr(self, name).to_csv(path / f"{name}.csv", index=False, lineterminator="\n")
         if self.truth is not None:
-            (path / "truth.json").write_text(json.dumps(self.truth, indent=1, ensure_ascii=False)
-                                             + "\n", encoding="utf-8")
-        meta = {"format": "lbc_eval cohort", "storage": format, "kit_version": __version__,
-                "codebook_version": CODEBOOK_VERSION, "tables": tables, "terms": self.terms,
-                "synthetic": self.truth is not None}
+            (path / "truth.json").write_text(
+                json.dumps(self.truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        meta = {
+            "format": "lbc_eval cohort",
+            "storage": format,
+            "kit_version": __version__,
+            "codebook_version": CODEBOOK_VERSION,
+            "tables": tables,
+            "terms": self.terms,
+            "synthetic": self.truth is not None,
+        }
         (path / "cohort.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return path
 
     def export_school_files(self, path: str | Path, **options: Any) -> list[Path]:
-        """Write the cohort the way schools hand it in; see :func:`lbc_eval.export.export_school_files`."""
+        """Write the cohort the way schools hand it in.
+
+        See :func:`lbc_eval.export.export_school_files` for the options.
+        """
         from .export import export_school_files
 
         return export_school_files(self, path, **options)
@@ -138,9 +156,11 @@ class Cohort:
         kind = "synthetic" if self.truth is not None else "real"
         terms = self.terms
         span = f"{terms[0]}..{terms[-1]}" if terms else "no terms"
-        return (f"<Cohort ({kind}): {self.panel['student_id'].nunique():,} children, "
-                f"{len(self.panel):,} child-terms, {span}, {len(self.schools):,} school-years, "
-                f"{len(self.destinations)} destinations>")
+        return (
+            f"<Cohort ({kind}): {self.panel['student_id'].nunique():,} children, "
+            f"{len(self.panel):,} child-terms, {span}, {len(self.schools):,} school-years, "
+            f"{len(self.destinations)} destinations>"
+        )
 
     def _repr_html_(self) -> str:
         head = repr(self).replace("<", "&lt;").replace(">", "&gt;")
@@ -209,15 +229,20 @@ def read_cohort(
             f"{CODEBOOK_VERSION}; regenerate it with this version"
         )
     if meta.get("storage") == "csv":
-        panel = pd.read_csv(path / "panel.csv", usecols=columns and [*columns, "term"],
-                            dtype={"student_id": str, "term": str})
+        panel = pd.read_csv(
+            path / "panel.csv",
+            usecols=columns and [*columns, "term"],
+            dtype={"student_id": str, "term": str},
+        )
         if terms is not None:
             panel = panel[panel["term"].isin(terms)]
         schools = pd.read_csv(path / "schools.csv")
         dest = pd.read_csv(path / "destinations.csv")
     else:
-        parts = sorted((path / "panel").glob("term=*"),
-                       key=lambda d: int(term_index(d.name.split("=", 1)[1])[0]))
+        parts = sorted(
+            (path / "panel").glob("term=*"),
+            key=lambda d: int(term_index(d.name.split("=", 1)[1])[0]),
+        )
         frames = []
         for d in parts:
             term = d.name.split("=", 1)[1]
@@ -238,6 +263,7 @@ def read_cohort(
     truth = None
     if (path / "truth.json").exists():
         truth = json.loads((path / "truth.json").read_text(encoding="utf-8"))
-    roster = _read_parquet(path / "roster.parquet", None) if (path / "roster.parquet").exists() \
-        else None
+    roster = (
+        _read_parquet(path / "roster.parquet", None) if (path / "roster.parquet").exists() else None
+    )
     return Cohort(panel=panel, schools=schools, destinations=dest, truth=truth, roster=roster)

@@ -110,7 +110,7 @@ from .cohort import Cohort
 from .ids import synthetic_key
 from .schema import CODEBOOK_VERSION, OUTCOMES, conform
 from .spec import SynthSpec
-from .world import BOTH, LEVEL_JUNIOR, NONE, World, build_world, logistic, logit, rng_for
+from .world import BOTH, NONE, World, build_world, logistic, logit, rng_for
 
 DOSE_GRID = np.arange(0, 16)
 SDQ_MEAN, SDQ_SD = 12.3, 6.0
@@ -132,8 +132,12 @@ def _measure(outcome: str, z: np.ndarray) -> np.ndarray:
 
 def dose_effect(spec: SynthSpec, outcome: str, contacts: np.ndarray | float) -> np.ndarray:
     """f_Y(c) = b_Y (1 - exp(-c / c0)) in SD units of outcome Y."""
-    b = {"math": spec.dose_max_math, "chinese": spec.dose_max_chinese,
-         "sdq_total": spec.dose_max_sdq, "attendance": spec.dose_max_attendance}[outcome]
+    b = {
+        "math": spec.dose_max_math,
+        "chinese": spec.dose_max_chinese,
+        "sdq_total": spec.dose_max_sdq,
+        "attendance": spec.dose_max_attendance,
+    }[outcome]
     return b * (1.0 - np.exp(-np.asarray(contacts, dtype=float) / spec.dose_scale))
 
 
@@ -226,8 +230,9 @@ def simulate(spec: SynthSpec | None = None, *, progress: bool = False) -> Cohort
     destinations = _destinations_table(spec, world)
     truth = _truth(spec, world, acc, pop, fact, cf)
     roster = _roster(world)
-    return Cohort(panel=panel, schools=schools, destinations=destinations, truth=truth,
-                  roster=roster)
+    return Cohort(
+        panel=panel, schools=schools, destinations=destinations, truth=truth, roster=roster
+    )
 
 
 # --- one term ---------------------------------------------------------------------------------
@@ -249,9 +254,14 @@ class _State:
     def start(cls, w: World) -> _State:
         n = w.n
         return cls(
-            enrolled=np.zeros(n, bool), exited=np.zeros(n, bool), moved=np.zeros(n, bool),
-            moved_cum=np.zeros(n, bool), movedout=np.zeros(n, bool),
-            prev_contacts=np.zeros(n), prev_paired=np.zeros(n, bool), prev_counsel=np.zeros(n, bool),
+            enrolled=np.zeros(n, bool),
+            exited=np.zeros(n, bool),
+            moved=np.zeros(n, bool),
+            moved_cum=np.zeros(n, bool),
+            movedout=np.zeros(n, bool),
+            prev_contacts=np.zeros(n),
+            prev_paired=np.zeros(n, bool),
+            prev_counsel=np.zeros(n, bool),
             prev_sdq_z=w.a_sdq.copy(),
         )
 
@@ -261,8 +271,16 @@ def _policy_population(w: World) -> np.ndarray:
     return np.flatnonzero((w.entry_term == 0) & (w.household[:, 0] != NONE))
 
 
-def _term(spec: SynthSpec, w: World, st: _State, t: int, *, policy: bool, acc: _Acc | None,
-          keep: np.ndarray) -> _TermOut:
+def _term(
+    spec: SynthSpec,
+    w: World,
+    st: _State,
+    t: int,
+    *,
+    policy: bool,
+    acc: _Acc | None,
+    keep: np.ndarray,
+) -> _TermOut:
     """Advance the county by term ``t``. Every random draw's parameters are the same in both
     worlds (the policy enters only through masks), so the two worlds share their draws."""
     rng = rng_for(spec.seed, 1, t)
@@ -304,8 +322,9 @@ def _term(spec: SynthSpec, w: World, st: _State, t: int, *, policy: bool, acc: _
     class_k = np.where(seat, w.seat_class_k[np.arange(n), col], w.class_k[np.arange(n), col])
 
     # support received this term
-    paired = on & np.where(is_lb, u_pair < spec.p_paired_lb,
-                           w.low_income & (u_pair < spec.p_paired_low_income))
+    paired = on & np.where(
+        is_lb, u_pair < spec.p_paired_lb, w.low_income & (u_pair < spec.p_paired_low_income)
+    )
     role = np.where(paired, 1 + (u_role > 0.3).astype(int) + (u_role > 0.8).astype(int), 0)
     talks, home, par = (paired * k for k in (k_talk, k_home, k_par))
     contacts = talks + home + par
@@ -320,21 +339,32 @@ def _term(spec: SynthSpec, w: World, st: _State, t: int, *, policy: bool, acc: _
 
     # outcomes (SD units), with the pieces the truth needs
     x = w.trained_share[school, y]
-    gaps = {o: np.r_[0.0, getattr(spec, f"gap_{o if o != 'sdq_total' else 'sdq'}")][lb]
-            for o in OUTCOMES}
+    gaps = {
+        o: np.r_[0.0, getattr(spec, f"gap_{o if o != 'sdq_total' else 'sdq'}")][lb]
+        for o in OUTCOMES
+    }
     prev_c = st.prev_contacts
     base: dict[str, np.ndarray] = {}
-    score_common = w.school_effect[school] + w.class_effect[school, w.cohort - w.cohort0,
-                                                             class_k]
+    score_common = w.school_effect[school] + w.class_effect[school, w.cohort - w.cohort0, class_k]
     train = (spec.training_effect + spec.training_effect_lb * is_lb) * x
     noise_sd = np.sqrt(max(1e-9, 1 - spec.school_icc - spec.class_icc - 0.45))
-    base["math"] = (score_common + w.a_math + train + spec.tutoring_effect_math
-                    * np.minimum(hours, 40) / 40 + spec.move_effect_math * st.moved
-                    + noise_sd * eps[0])
-    base["chinese"] = (score_common + w.a_chinese + train + spec.move_effect_chinese * st.moved
-                       + noise_sd * eps[1])
-    base["sdq_total"] = (w.a_sdq + spec.counseling_effect_sdq * st.prev_counsel
-                         + spec.move_effect_sdq * st.moved + np.sqrt(0.46) * eps[2])
+    base["math"] = (
+        score_common
+        + w.a_math
+        + train
+        + spec.tutoring_effect_math * np.minimum(hours, 40) / 40
+        + spec.move_effect_math * st.moved
+        + noise_sd * eps[0]
+    )
+    base["chinese"] = (
+        score_common + w.a_chinese + train + spec.move_effect_chinese * st.moved + noise_sd * eps[1]
+    )
+    base["sdq_total"] = (
+        w.a_sdq
+        + spec.counseling_effect_sdq * st.prev_counsel
+        + spec.move_effect_sdq * st.moved
+        + np.sqrt(0.46) * eps[2]
+    )
     base["attendance"] = w.a_att + np.sqrt(0.5) * eps[3]
     z = {o: base[o] + gaps[o] + dose_effect(spec, o, prev_c) for o in OUTCOMES}
     y_rec = {o: _measure(o, z[o]) for o in OUTCOMES}
@@ -354,8 +384,12 @@ def _term(spec: SynthSpec, w: World, st: _State, t: int, *, policy: bool, acc: _
         hazard = hazard + np.where(exposed, spec.move_hazard_policy * m * ramp, 0.0)
     moves = on & ~grad & is_lb & (u_move < hazard)
     out_county = w.dest_scope[w.destination] != 0
-    drop = on & ~grad & ~moves & (
-        u_drop < logistic(logit(spec.dropout_hazard) + 0.6 * w.need + 0.8 * junior))
+    drop = (
+        on
+        & ~grad
+        & ~moves
+        & (u_drop < logistic(logit(spec.dropout_hazard) + 0.6 * w.need + 0.8 * junior))
+    )
     trans = on & ~grad & ~moves & ~drop & (u_trans < spec.transfer_hazard)
     exit_code = np.full(n, -1)
     exit_code[grad] = 0
@@ -367,15 +401,44 @@ def _term(spec: SynthSpec, w: World, st: _State, t: int, *, policy: bool, acc: _
     if acc is not None:
         miss = {}
         for j, o in enumerate(OUTCOMES):
-            p0 = {"math": spec.missing_scores, "chinese": spec.missing_scores,
-                  "sdq_total": spec.missing_sdq, "attendance": spec.missing_attendance}[o]
-            eta = (logit(p0) + spec.missing_need * (1.5 * w.low_income + 0.5 * (lb == BOTH))
-                   + 0.3 * junior)
+            p0 = {
+                "math": spec.missing_scores,
+                "chinese": spec.missing_scores,
+                "sdq_total": spec.missing_sdq,
+                "attendance": spec.missing_attendance,
+            }[o]
+            eta = (
+                logit(p0)
+                + spec.missing_need * (1.5 * w.low_income + 0.5 * (lb == BOTH))
+                + 0.3 * junior
+            )
             miss[o] = u_miss[j] < logistic(eta)
         idx = np.flatnonzero(on)
-        frame = _term_frame(spec, w, t, idx, grade, lb, hh, school, class_k, role, talks, home,
-                            acts, par, n_couns, hours, scholarship, hotline, moves, exit_code,
-                            y_rec, miss, junior)
+        frame = _term_frame(
+            spec,
+            w,
+            t,
+            idx,
+            grade,
+            lb,
+            hh,
+            school,
+            class_k,
+            role,
+            talks,
+            home,
+            acts,
+            par,
+            n_couns,
+            hours,
+            scholarship,
+            hotline,
+            moves,
+            exit_code,
+            y_rec,
+            miss,
+            junior,
+        )
 
     # carry the state forward
     st.moved_cum |= moves
@@ -387,9 +450,13 @@ def _term(spec: SynthSpec, w: World, st: _State, t: int, *, policy: bool, acc: _
     st.prev_paired = paired
     st.prev_counsel = n_couns > 0
     st.prev_sdq_z = np.where(on, (y_rec["sdq_total"] - SDQ_MEAN) / SDQ_SD, st.prev_sdq_z)
-    return _TermOut(frame=frame, moved_cum=st.moved_cum[keep].copy(),
-                    movedout=st.movedout[keep].copy(), active=on[keep].copy(),
-                    y={o: y_rec[o][keep] for o in OUTCOMES})
+    return _TermOut(
+        frame=frame,
+        moved_cum=st.moved_cum[keep].copy(),
+        movedout=st.movedout[keep].copy(),
+        active=on[keep].copy(),
+        y={o: y_rec[o][keep] for o in OUTCOMES},
+    )
 
 
 def _cohort_multiplier(spec: SynthSpec, w: World, g_year: np.ndarray) -> np.ndarray:
@@ -400,16 +467,24 @@ def _cohort_multiplier(spec: SynthSpec, w: World, g_year: np.ndarray) -> np.ndar
     return 1 + spec.move_cohort_heterogeneity * (hi - np.clip(g_year, lo, hi)) / span
 
 
-def _scholarships(spec: SynthSpec, w: World, eligible: np.ndarray, school: np.ndarray,
-                  is_lb: np.ndarray, u: np.ndarray, u_amt: np.ndarray) -> np.ndarray:
+def _scholarships(
+    spec: SynthSpec,
+    w: World,
+    eligible: np.ndarray,
+    school: np.ndarray,
+    is_lb: np.ndarray,
+    u: np.ndarray,
+    u_amt: np.ndarray,
+) -> np.ndarray:
     """Weighted draw without replacement per school (Efraimidis-Spirakis keys u^(1/w))."""
     out = np.zeros(w.n, dtype=np.int64)
     idx = np.flatnonzero(eligible)
     if idx.size == 0:
         return out
     s = school[idx]
-    weight = np.exp(1.5 * w.low_income[idx] + w.scholarship_pref[s] * is_lb[idx]
-                    + 0.5 * w.need[idx])
+    weight = np.exp(
+        1.5 * w.low_income[idx] + w.scholarship_pref[s] * is_lb[idx] + 0.5 * w.need[idx]
+    )
     key = np.log(np.maximum(u[idx], 1e-300)) / weight
     order = np.lexsort((-key, s))
     s_sorted = s[order]
@@ -422,9 +497,17 @@ def _scholarships(spec: SynthSpec, w: World, eligible: np.ndarray, school: np.nd
     return out
 
 
-def _accumulate(spec: SynthSpec, acc: _Acc, on: np.ndarray, st: _State, lb: np.ndarray,
-                base: dict[str, np.ndarray], gaps: dict[str, np.ndarray],
-                z: dict[str, np.ndarray], y_rec: dict[str, np.ndarray]) -> None:
+def _accumulate(
+    spec: SynthSpec,
+    acc: _Acc,
+    on: np.ndarray,
+    st: _State,
+    lb: np.ndarray,
+    base: dict[str, np.ndarray],
+    gaps: dict[str, np.ndarray],
+    z: dict[str, np.ndarray],
+    y_rec: dict[str, np.ndarray],
+) -> None:
     """Potential outcomes for the dose-response and gap truths, summed over this term's rows."""
     # dose: children mentored last term (prev_contacts counts only paired children) and
     # enrolled now. Paired children with zero contacts count too: they had the chance.
@@ -435,10 +518,13 @@ def _accumulate(spec: SynthSpec, acc: _Acc, on: np.ndarray, st: _State, lb: np.n
         for o in OUTCOMES:
             b = base[o][sel] + gaps[o][sel]
             y0 = _measure(o, b + dose_effect(spec, o, 0.0))
-            curve = np.array([(_measure(o, b + dose_effect(spec, o, k)) - y0).sum()
-                              for k in DOSE_GRID])
-            ame = (_measure(o, b + dose_effect(spec, o, c + 1))
-                   - _measure(o, b + dose_effect(spec, o, c))).sum()
+            curve = np.array(
+                [(_measure(o, b + dose_effect(spec, o, k)) - y0).sum() for k in DOSE_GRID]
+            )
+            ame = (
+                _measure(o, b + dose_effect(spec, o, c + 1))
+                - _measure(o, b + dose_effect(spec, o, c))
+            ).sum()
             acc.dose_curve[o] = acc.dose_curve.get(o, 0) + curve
             acc.dose_ame[o] = acc.dose_ame.get(o, 0.0) + float(ame)
     # left-behind gaps: Y(L) - Y(none) over left-behind child-terms, by status
@@ -472,13 +558,31 @@ def _int(values: np.ndarray, bits: int, missing: np.ndarray | None = None) -> pd
     return pd.Series(arr)
 
 
-def _term_frame(spec: SynthSpec, w: World, t: int, idx: np.ndarray, grade: np.ndarray,
-                lb: np.ndarray, hh: np.ndarray, school: np.ndarray, class_k: np.ndarray,
-                role: np.ndarray, talks: np.ndarray, home: np.ndarray, acts: np.ndarray,
-                par: np.ndarray, n_couns: np.ndarray, hours: np.ndarray,
-                scholarship: np.ndarray, hotline: np.ndarray, moves: np.ndarray,
-                exit_code: np.ndarray, y_rec: dict[str, np.ndarray],
-                miss: dict[str, np.ndarray], junior: np.ndarray) -> pd.DataFrame:
+def _term_frame(
+    spec: SynthSpec,
+    w: World,
+    t: int,
+    idx: np.ndarray,
+    grade: np.ndarray,
+    lb: np.ndarray,
+    hh: np.ndarray,
+    school: np.ndarray,
+    class_k: np.ndarray,
+    role: np.ndarray,
+    talks: np.ndarray,
+    home: np.ndarray,
+    acts: np.ndarray,
+    par: np.ndarray,
+    n_couns: np.ndarray,
+    hours: np.ndarray,
+    scholarship: np.ndarray,
+    hotline: np.ndarray,
+    moves: np.ndarray,
+    exit_code: np.ndarray,
+    y_rec: dict[str, np.ndarray],
+    miss: dict[str, np.ndarray],
+    junior: np.ndarray,
+) -> pd.DataFrame:
     """The panel rows of term ``t`` for the enrolled children ``idx``, in codebook dtypes."""
     s = school[idx]
     n_cohorts = w.class_effect.shape[1]
@@ -487,14 +591,19 @@ def _term_frame(spec: SynthSpec, w: World, t: int, idx: np.ndarray, grade: np.nd
     uniq, inv = np.unique(ckey, return_inverse=True)
     c_school, rest = np.divmod(uniq, n_cohorts * kmax)
     c_cohort, c_k = np.divmod(rest, kmax)
-    class_labels = np.array([f"{w.school_codes[a]}-{b + w.cohort0}-{c + 1:02d}"
-                             for a, b, c in zip(c_school, c_cohort, c_k, strict=True)])
+    class_labels = np.array(
+        [
+            f"{w.school_codes[a]}-{b + w.cohort0}-{c + 1:02d}"
+            for a, b, c in zip(c_school, c_cohort, c_k, strict=True)
+        ]
+    )
     guardian = np.where(lb == BOTH, w.guardian_both, 0)
     dest = np.where(hh != NONE, w.destination, -1)
     term = spec.terms[t]
     cols: dict[str, pd.Series] = {
-        "student_id": pd.Series(pd.array(w.student_id, dtype=pd.StringDtype(na_value=np.nan))
-                                .take(idx)),
+        "student_id": pd.Series(
+            pd.array(w.student_id, dtype=pd.StringDtype(na_value=np.nan)).take(idx)
+        ),
         "school_id": _str(w.school_codes, s),
         "class_id": _str(class_labels, inv.astype(np.int64)),
         "township": _str(w.township_codes, w.school_township[s]),
@@ -521,8 +630,9 @@ def _term_frame(spec: SynthSpec, w: World, t: int, idx: np.ndarray, grade: np.nd
         "math": pd.Series(np.where(miss["math"][idx], np.nan, y_rec["math"][idx])),
         "chinese": pd.Series(np.where(miss["chinese"][idx], np.nan, y_rec["chinese"][idx])),
         "sdq_total": _int(y_rec["sdq_total"][idx], 8, miss["sdq_total"][idx]),
-        "attendance": pd.Series(np.where(miss["attendance"][idx], np.nan,
-                                         y_rec["attendance"][idx])),
+        "attendance": pd.Series(
+            np.where(miss["attendance"][idx], np.nan, y_rec["attendance"][idx])
+        ),
     }
     return conform(pd.DataFrame(cols), "panel")
 
@@ -550,35 +660,42 @@ def _schools_table(spec: SynthSpec, w: World, panel: pd.DataFrame) -> pd.DataFra
         enrol[code_of[sc], int(term[:4]) - spec.start_year] = k
     s = np.repeat(np.arange(S), n_years)
     y = np.tile(np.arange(n_years), S)
-    frame = pd.DataFrame({
-        "school_id": w.school_codes[s],
-        "year": spec.start_year + y,
-        "township": w.township_codes[w.school_township[s]],
-        "level": pd.Categorical.from_codes(w.school_level[s], ["primary", "junior", "nine_year"]),
-        "enrolment": enrol[s, y],
-        "teachers": w.school_teachers[s],
-        "new_teachers": w.new_teachers[s, y],
-        "training_person_times": w.training_person_times[s, y],
-        "trained_share": w.trained_share[s, y],
-        "backbone_provincial": w.backbone[s, 0],
-        "backbone_municipal": w.backbone[s, 1],
-        "backbone_county": w.backbone[s, 2],
-        "parent_school": w.parent_school[s],
-        "lb_home": w.lb_home[s],
-        "tutoring_programme": w.tutoring_programme[s],
-    })
+    frame = pd.DataFrame(
+        {
+            "school_id": w.school_codes[s],
+            "year": spec.start_year + y,
+            "township": w.township_codes[w.school_township[s]],
+            "level": pd.Categorical.from_codes(
+                w.school_level[s], ["primary", "junior", "nine_year"]
+            ),
+            "enrolment": enrol[s, y],
+            "teachers": w.school_teachers[s],
+            "new_teachers": w.new_teachers[s, y],
+            "training_person_times": w.training_person_times[s, y],
+            "trained_share": w.trained_share[s, y],
+            "backbone_provincial": w.backbone[s, 0],
+            "backbone_municipal": w.backbone[s, 1],
+            "backbone_county": w.backbone[s, 2],
+            "parent_school": w.parent_school[s],
+            "lb_home": w.lb_home[s],
+            "tutoring_programme": w.tutoring_programme[s],
+        }
+    )
     return conform(frame, "schools")
 
 
 def _destinations_table(spec: SynthSpec, w: World) -> pd.DataFrame:
     year = w.dest_policy_year
-    frame = pd.DataFrame({
-        "destination_id": w.dest_codes,
-        "destination_name": w.dest_names,
-        "scope": pd.Categorical.from_codes(w.dest_scope, ["in_county", "in_province",
-                                                         "out_of_province"]),
-        "policy_year": pd.array(np.where(year >= 0, year, 0), dtype="Int16"),
-    })
+    frame = pd.DataFrame(
+        {
+            "destination_id": w.dest_codes,
+            "destination_name": w.dest_names,
+            "scope": pd.Categorical.from_codes(
+                w.dest_scope, ["in_county", "in_province", "out_of_province"]
+            ),
+            "policy_year": pd.array(np.where(year >= 0, year, 0), dtype="Int16"),
+        }
+    )
     frame.loc[year < 0, "policy_year"] = pd.NA
     return conform(frame, "destinations")
 
@@ -588,76 +705,107 @@ def _roster(w: World) -> pd.DataFrame:
     width = len(str(w.n))
     i = np.arange(1, w.n + 1)
     bd = w.birth_date.astype(str)
-    return pd.DataFrame({
-        "student_id": pd.array(w.student_id, dtype=pd.StringDtype(na_value=np.nan)),
-        "name": [f"学生{k:0{width}d}" for k in i],
-        "student_no": w.student_no,
-        "resident_id": w.resident_id,
-        "birth_date": [f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in bd],
-        "guardian_name": [f"家长{k:0{width}d}" for k in i],
-        "phone": [f"100{k:08d}" for k in i],
-        "address": [f"测试地址{k:0{width}d}号" for k in i],
-    }).astype({c: pd.StringDtype(na_value=np.nan) for c in
-               ["name", "student_no", "resident_id", "birth_date", "guardian_name", "phone",
-                "address"]})
+    return pd.DataFrame(
+        {
+            "student_id": pd.array(w.student_id, dtype=pd.StringDtype(na_value=np.nan)),
+            "name": [f"学生{k:0{width}d}" for k in i],
+            "student_no": w.student_no,
+            "resident_id": w.resident_id,
+            "birth_date": [f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in bd],
+            "guardian_name": [f"家长{k:0{width}d}" for k in i],
+            "phone": [f"100{k:08d}" for k in i],
+            "address": [f"测试地址{k:0{width}d}号" for k in i],
+        }
+    ).astype(
+        {
+            c: pd.StringDtype(na_value=np.nan)
+            for c in [
+                "name",
+                "student_no",
+                "resident_id",
+                "birth_date",
+                "guardian_name",
+                "phone",
+                "address",
+            ]
+        }
+    )
 
 
 # --- truth ----------------------------------------------------------------------------------
 
 
-def _truth(spec: SynthSpec, w: World, acc: _Acc, pop: np.ndarray, fact: list[_TermOut],
-           cf: list[_TermOut]) -> dict[str, Any]:
+def _truth(
+    spec: SynthSpec, w: World, acc: _Acc, pop: np.ndarray, fact: list[_TermOut], cf: list[_TermOut]
+) -> dict[str, Any]:
     units = {"math": "SD", "chinese": "SD", "sdq_total": "SDQ points", "attendance": "share"}
     n = max(acc.dose_n, 1)
     dose = {
-        o: {"grid": DOSE_GRID.tolist(), "curve": (acc.dose_curve.get(o, np.zeros(16)) / n)
-            .tolist(), "ame": acc.dose_ame.get(o, 0.0) / n, "n": acc.dose_n, "unit": units[o],
-            "max_effect_sd": float(dose_effect(spec, o, 1e9))}
+        o: {
+            "grid": DOSE_GRID.tolist(),
+            "curve": (acc.dose_curve.get(o, np.zeros(16)) / n).tolist(),
+            "ame": acc.dose_ame.get(o, 0.0) / n,
+            "n": acc.dose_n,
+            "unit": units[o],
+            "max_effect_sd": float(dose_effect(spec, o, 1e9)),
+        }
         for o in OUTCOMES
     }
     share_lb = acc.lb_rows / max(acc.rows, 1)
     training = {
-        o: {"overall": spec.training_effect + spec.training_effect_lb * share_lb,
+        o: {
+            "overall": spec.training_effect + spec.training_effect_lb * share_lb,
             "left_behind": spec.training_effect + spec.training_effect_lb,
-            "not_left_behind": spec.training_effect, "unit": "SD per unit trained share"}
+            "not_left_behind": spec.training_effect,
+            "unit": "SD per unit trained share",
+        }
         for o in ("math", "chinese")
     }
     gaps = {}
     for o in OUTCOMES:
         sums = acc.gap_sum.get(o, np.zeros(4))
-        gaps[o] = {name: float(sums[s] / acc.gap_n[s]) if acc.gap_n[s] else None
-                   for s, name in ((1, "father"), (2, "mother"), (3, "both"))}
+        gaps[o] = {
+            name: float(sums[s] / acc.gap_n[s]) if acc.gap_n[s] else None
+            for s, name in ((1, "father"), (2, "mother"), (3, "both"))
+        }
         gaps[o]["any"] = float(sums[1:].sum() / max(acc.gap_n[1:].sum(), 1))
         gaps[o]["unit"] = units[o]
     return {
         "meta": {
-            "kit_version": __version__, "codebook_version": CODEBOOK_VERSION,
-            "spec": spec.to_dict(), "terms": spec.terms,
+            "kit_version": __version__,
+            "codebook_version": CODEBOOK_VERSION,
+            "spec": spec.to_dict(),
+            "terms": spec.terms,
             "synthetic_key_hex": synthetic_key(spec.seed).hex(),
             "definitions": "See lbc_eval.synth: every value is for the generated sample, "
-                           "from the potential outcomes the generator drew.",
+            "from the potential outcomes the generator drew.",
         },
         "dose_response": dose,
         "training": training,
         "policy": _policy_truth(spec, w, pop, fact, cf),
         "lb_gap": gaps,
-        "other": {"counseling_effect_sdq_sd": spec.counseling_effect_sdq,
-                  "tutoring_effect_math_sd": spec.tutoring_effect_math,
-                  "move_effect_sd": {"math": spec.move_effect_math,
-                                     "chinese": spec.move_effect_chinese,
-                                     "sdq_total": spec.move_effect_sdq}},
+        "other": {
+            "counseling_effect_sdq_sd": spec.counseling_effect_sdq,
+            "tutoring_effect_math_sd": spec.tutoring_effect_math,
+            "move_effect_sd": {
+                "math": spec.move_effect_math,
+                "chinese": spec.move_effect_chinese,
+                "sdq_total": spec.move_effect_sdq,
+            },
+        },
     }
 
 
-def _policy_truth(spec: SynthSpec, w: World, pop: np.ndarray, fact: list[_TermOut],
-                  cf: list[_TermOut]) -> dict[str, Any]:
+def _policy_truth(
+    spec: SynthSpec, w: World, pop: np.ndarray, fact: list[_TermOut], cf: list[_TermOut]
+) -> dict[str, Any]:
     g_year = w.dest_policy_year[w.destination[pop]]
     g_term = np.where(g_year >= 0, 2 * (g_year - spec.start_year), -1)
     groups = sorted(set(g_term[g_term >= 0].tolist()))
     terms = spec.terms
     out: dict[str, Any] = {
         "population": "children left behind in the first term; group = first term of the "
-                      "policy at their parents' destination",
+        "policy at their parents' destination",
         "groups": {terms[g]: int((g_term == g).sum()) for g in groups},
         "never_treated": int((g_term < 0).sum()),
     }
@@ -675,17 +823,28 @@ def _policy_truth(spec: SynthSpec, w: World, pop: np.ndarray, fact: list[_TermOu
                 m = mask & (g_term == g)
                 k = int(m.sum())
                 total = float(diff[m].sum())
-                cells.append({"group": terms[g], "time": terms[t], "event_time": t - g,
-                              "att": total / k if k else None, "n": k})
+                cells.append(
+                    {
+                        "group": terms[g],
+                        "time": terms[t],
+                        "event_time": t - g,
+                        "att": total / k if k else None,
+                        "n": k,
+                    }
+                )
                 e = t - g
                 s, c = pooled.get(e, (0.0, 0))
                 pooled[e] = (s + total, c + k)
         post = [(s, c) for e, (s, c) in pooled.items() if e >= 0]
         out[o] = {
             "att_gt": cells,
-            "event_time": [{"event_time": e, "att": s / c if c else None, "n": c}
-                           for e, (s, c) in sorted(pooled.items())],
-            "overall": {"att": sum(s for s, _ in post) / max(sum(c for _, c in post), 1),
-                        "n": sum(c for _, c in post)},
+            "event_time": [
+                {"event_time": e, "att": s / c if c else None, "n": c}
+                for e, (s, c) in sorted(pooled.items())
+            ],
+            "overall": {
+                "att": sum(s for s, _ in post) / max(sum(c for _, c in post), 1),
+                "n": sum(c for _, c in post),
+            },
         }
     return out

@@ -102,8 +102,9 @@ def _codes(prefix: str, n: int) -> np.ndarray:
     return np.array([f"{prefix}{i + 1:0{width}d}" for i in range(n)])
 
 
-def _household_states(spec: SynthSpec, rng: np.random.Generator, need: np.ndarray,
-                      n_years: int) -> np.ndarray:
+def _household_states(
+    spec: SynthSpec, rng: np.random.Generator, need: np.ndarray, n_years: int
+) -> np.ndarray:
     """Migration state per child and academic year: a Markov chain that redraws from pi(d)."""
     n = need.size
     shift = spec.migration_need * need
@@ -167,8 +168,10 @@ def build_world(spec: SynthSpec) -> World:
     policy_year[adopters] = adopt_years[np.arange(adopters.size) % adopt_years.size]
     scope_names = np.array(["县城", "省内城市", "省外城市"])
     dest_names = np.array(
-        [f"{scope_names[s]}{chr(65 + i % 26)}{'' if i < 26 else i // 26}"
-         for i, s in enumerate(dest_scope)]
+        [
+            f"{scope_names[s]}{chr(65 + i % 26)}{'' if i < 26 else i // 26}"
+            for i, s in enumerate(dest_scope)
+        ]
     )
 
     # --- children: the first term's nine grades, then a grade-1 cohort each autumn
@@ -176,10 +179,10 @@ def build_world(spec: SynthSpec) -> World:
     n_entry = max(1, round(n0 / 9))
     n = n0 + n_entry * (n_years - 1)
     grade0 = rng.integers(1, 10, n0)
-    cohort = np.r_[spec.start_year - grade0 + 1,
-                   np.repeat(spec.start_year + np.arange(1, n_years), n_entry)]
-    entry_term = np.r_[np.zeros(n0, dtype=np.int64),
-                       np.repeat(2 * np.arange(1, n_years), n_entry)]
+    cohort = np.r_[
+        spec.start_year - grade0 + 1, np.repeat(spec.start_year + np.arange(1, n_years), n_entry)
+    ]
+    entry_term = np.r_[np.zeros(n0, dtype=np.int64), np.repeat(2 * np.arange(1, n_years), n_entry)]
     male = rng.random(n) < 0.53
     need = rng.standard_normal(n)
     low_income = rng.random(n) < logistic(logit(spec.p_low_income) + 0.8 * need)
@@ -214,10 +217,14 @@ def build_world(spec: SynthSpec) -> World:
     class_effect = np.sqrt(spec.class_icc) * rng.standard_normal((S, n_cohorts, kmax))
     u = rng.random((n, 4))
     ci = cohort - cohort0
-    class_k = np.c_[(u[:, 0] * n_classes[home_primary, ci]).astype(np.int64),
-                    (u[:, 1] * n_classes[home_junior, ci]).astype(np.int64)]
-    seat_class_k = np.c_[(u[:, 2] * n_classes[seat_primary, ci]).astype(np.int64),
-                         (u[:, 3] * n_classes[seat_junior, ci]).astype(np.int64)]
+    class_k = np.c_[
+        (u[:, 0] * n_classes[home_primary, ci]).astype(np.int64),
+        (u[:, 1] * n_classes[home_junior, ci]).astype(np.int64),
+    ]
+    seat_class_k = np.c_[
+        (u[:, 2] * n_classes[seat_primary, ci]).astype(np.int64),
+        (u[:, 3] * n_classes[seat_junior, ci]).astype(np.int64),
+    ]
 
     destination = rng.choice(J, size=n, p=dest_w)
     guardian_both = rng.choice(np.array([1, 2, 3]), size=n, p=[0.82, 0.14, 0.04])
@@ -232,7 +239,8 @@ def build_world(spec: SynthSpec) -> World:
 
     # --- schools over the years: teachers, training (non-random uptake), backbone teachers
     base_enrol = np.bincount(home_primary[:n0], minlength=S) + np.bincount(
-        home_junior[:n0], minlength=S)
+        home_junior[:n0], minlength=S
+    )
     teachers = np.maximum(4, np.round(base_enrol / 13.0)).astype(np.int64)
     share = 0.15 * rng.random(S)
     trained = np.empty((S, n_years))
@@ -240,8 +248,9 @@ def build_world(spec: SynthSpec) -> World:
     new_teachers = rng.poisson(0.06 * teachers[:, None], (S, n_years))
     rel_size = np.log(teachers / np.median(teachers))
     for y in range(n_years):
-        p = logistic(-1.6 + spec.training_targeting * quality + 0.3 * rel_size
-                     + 0.5 * rng.standard_normal(S))
+        p = logistic(
+            -1.6 + spec.training_targeting * quality + 0.3 * rel_size + 0.5 * rng.standard_normal(S)
+        )
         gain = (1 - share) * p * 0.5
         share = np.minimum(1.0, share + gain)
         trained[:, y] = np.round(share, 4)
@@ -262,25 +271,64 @@ def build_world(spec: SynthSpec) -> World:
     student_id = np.array(pseudonymise(student_no.tolist(), synthetic_key(spec.seed)))
 
     return World(
-        township_codes=_codes("T", K), school_codes=_codes("S", S),
-        school_township=school_township, school_level=school_level, school_quality=quality,
-        school_effect=school_effect, school_teachers=teachers, trained_share=trained,
-        training_person_times=person_times, new_teachers=new_teachers, backbone=backbone,
-        parent_school=parent_school, lb_home=lb_home, tutoring_programme=tutoring,
-        scholarship_pref=scholarship_pref, supply=supply, class_effect=class_effect,
-        dest_codes=_codes("D", J), dest_names=dest_names, dest_scope=dest_scope,
-        dest_policy_year=policy_year, n=n, entry_term=entry_term, cohort=cohort, male=male,
-        birth_year=birth_year, need=need, low_income=low_income, boarder=boarder,
-        home_primary=home_primary, home_junior=home_junior, seat_primary=seat_primary,
-        seat_junior=seat_junior, class_k=class_k, seat_class_k=seat_class_k,
-        destination=destination, guardian_both=guardian_both, household=household,
-        a_math=a_math, a_chinese=a_chinese, a_sdq=a_sdq, a_att=a_att, student_no=student_no,
-        resident_id=resident_id, birth_date=birth_date, student_id=student_id, cohort0=cohort0,
+        township_codes=_codes("T", K),
+        school_codes=_codes("S", S),
+        school_township=school_township,
+        school_level=school_level,
+        school_quality=quality,
+        school_effect=school_effect,
+        school_teachers=teachers,
+        trained_share=trained,
+        training_person_times=person_times,
+        new_teachers=new_teachers,
+        backbone=backbone,
+        parent_school=parent_school,
+        lb_home=lb_home,
+        tutoring_programme=tutoring,
+        scholarship_pref=scholarship_pref,
+        supply=supply,
+        class_effect=class_effect,
+        dest_codes=_codes("D", J),
+        dest_names=dest_names,
+        dest_scope=dest_scope,
+        dest_policy_year=policy_year,
+        n=n,
+        entry_term=entry_term,
+        cohort=cohort,
+        male=male,
+        birth_year=birth_year,
+        need=need,
+        low_income=low_income,
+        boarder=boarder,
+        home_primary=home_primary,
+        home_junior=home_junior,
+        seat_primary=seat_primary,
+        seat_junior=seat_junior,
+        class_k=class_k,
+        seat_class_k=seat_class_k,
+        destination=destination,
+        guardian_both=guardian_both,
+        household=household,
+        a_math=a_math,
+        a_chinese=a_chinese,
+        a_sdq=a_sdq,
+        a_att=a_att,
+        student_no=student_no,
+        resident_id=resident_id,
+        birth_date=birth_date,
+        student_id=student_id,
+        cohort0=cohort0,
     )
 
 
-def _pick_school(rng: np.random.Generator, town: np.ndarray, school_township: np.ndarray,
-                 school_level: np.ndarray, size_w: np.ndarray, level: int) -> np.ndarray:
+def _pick_school(
+    rng: np.random.Generator,
+    town: np.ndarray,
+    school_township: np.ndarray,
+    school_level: np.ndarray,
+    size_w: np.ndarray,
+    level: int,
+) -> np.ndarray:
     """For each child, a school of ``level`` in its township, drawn proportional to size."""
     out = np.empty(town.size, dtype=np.int64)
     u = rng.random(town.size)
