@@ -347,6 +347,36 @@ class SynthSpec:
             for f in dataclasses.fields(cls)
         ]
 
+    @classmethod
+    def knobs_markdown(cls) -> str:
+        """The knobs as a Markdown page (docs/knobs.md is this text)."""
+        lines = [
+            "# Synthetic generator knobs",
+            "",
+            "Generated from `lbc_eval/spec.py` by `lbc-eval codebook --out docs`; do not edit by "
+            "hand. Effects are in SD of the outcome unless said otherwise; tuples are "
+            "(father, mother, both). The equations are in `lbc_eval/synth.py`.",
+            "",
+            "Presets: "
+            + "; ".join(
+                f"`{name}` ({', '.join(f'{k}={v:,}' for k, v in over.items()) or 'the defaults'})"
+                for name, over in cls.PRESETS.items()
+            )
+            + ".",
+            "",
+            "| knob | default | allowed | meaning and source |",
+            "|---|---|---|---|",
+        ]
+        for k in cls.knobs():
+            lo, hi = k["range"]
+            def fmt(x: float) -> str:
+                return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+            lines.append(
+                f"| `{k['name']}` | {k['default']} | [{fmt(lo)}, {fmt(hi)}] | {k['doc']} |"
+            )
+        return "\n".join(lines) + "\n"
+
     @property
     def terms(self) -> list[str]:
         """The term labels simulated, in order."""

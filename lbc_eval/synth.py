@@ -90,7 +90,10 @@ Truth
 - ``policy[outcome]``: ATT(g,t) and event-time effects, for children left behind in the first
   term with parents at an adopting destination: ``moved`` (moved to live with parents by the
   end of term t; population: still enrolled in the world without the policy, or moved out),
-  and scores/SDQ/attendance (population: still enrolled at t);
+  and scores/SDQ/attendance (population: still enrolled at t). ATT(g,t) is the mean of
+  :math:`Y_{it}(g) - Y_{it}(\infty)` over the group's children in the population at t;
+  ``event_time`` and ``overall`` average the ATT(g,t) with weights proportional to the
+  groups' sizes, as Callaway & Sant'Anna's dynamic and simple aggregations do;
 - ``lb_gap[outcome][status]``: mean over left-behind child-terms of
   :math:`Y(L_{it}) - Y(none)`;
 - ``other``: counselling, tutoring and move effects as set.
@@ -602,7 +605,7 @@ def _term_frame(
     term = spec.terms[t]
     cols: dict[str, pd.Series] = {
         "student_id": pd.Series(
-            pd.array(w.student_id, dtype=pd.StringDtype(na_value=np.nan)).take(idx)
+            w.student_id.take(idx)
         ),
         "school_id": _str(w.school_codes, s),
         "class_id": _str(class_labels, inv.astype(np.int64)),
@@ -707,7 +710,7 @@ def _roster(w: World) -> pd.DataFrame:
     bd = w.birth_date.astype(str)
     return pd.DataFrame(
         {
-            "student_id": pd.array(w.student_id, dtype=pd.StringDtype(na_value=np.nan)),
+            "student_id": w.student_id,
             "name": [f"学生{k:0{width}d}" for k in i],
             "student_no": w.student_no,
             "resident_id": w.resident_id,
@@ -803,14 +806,16 @@ def _policy_truth(
     g_term = np.where(g_year >= 0, 2 * (g_year - spec.start_year), -1)
     groups = sorted(set(g_term[g_term >= 0].tolist()))
     terms = spec.terms
+    size = {g: int((g_term == g).sum()) for g in groups}
     out: dict[str, Any] = {
         "population": "children left behind in the first term; group = first term of the "
         "policy at their parents' destination",
-        "groups": {terms[g]: int((g_term == g).sum()) for g in groups},
+        "groups": {terms[g]: size[g] for g in groups},
         "never_treated": int((g_term < 0).sum()),
     }
+    size = {g: int((g_term == g).sum()) for g in groups}
     for o in ("moved", *OUTCOMES):
-        cells, pooled = [], {}
+        cells = []
         for t in range(spec.n_terms):
             if o == "moved":
                 prev_out = cf[t - 1].movedout if t else np.zeros(pop.size, bool)
@@ -822,29 +827,34 @@ def _policy_truth(
             for g in groups:
                 m = mask & (g_term == g)
                 k = int(m.sum())
-                total = float(diff[m].sum())
+                att = float(diff[m].sum()) / k if k else None
                 cells.append(
-                    {
-                        "group": terms[g],
-                        "time": terms[t],
-                        "event_time": t - g,
-                        "att": total / k if k else None,
-                        "n": k,
-                    }
+                    {"group": terms[g], "time": terms[t], "event_time": t - g, "att": att, "n": k}
                 )
-                e = t - g
-                s, c = pooled.get(e, (0.0, 0))
-                pooled[e] = (s + total, c + k)
-        post = [(s, c) for e, (s, c) in pooled.items() if e >= 0]
-        out[o] = {
-            "att_gt": cells,
-            "event_time": [
-                {"event_time": e, "att": s / c if c else None, "n": c}
-                for e, (s, c) in sorted(pooled.items())
-            ],
-            "overall": {
-                "att": sum(s for s, _ in post) / max(sum(c for _, c in post), 1),
-                "n": sum(c for _, c in post),
-            },
-        }
+        out[o] = {"att_gt": cells, **_aggregate(cells, size, terms)}
     return out
+
+
+def _aggregate(cells: list[dict[str, Any]], size: dict[int, int], terms: list[str]) -> dict:
+    """Event-time and overall effects as Callaway & Sant'Anna aggregate them: averages of
+    ATT(g,t) weighted by the groups' sizes (children in the group in the first term)."""
+    index = {label: i for i, label in enumerate(terms)}
+    by_e: dict[int, list[tuple[float, int]]] = {}
+    post: list[tuple[float, int]] = []
+    for c in cells:
+        if c["att"] is None:
+            continue
+        w = size[index[c["group"]]]
+        by_e.setdefault(c["event_time"], []).append((c["att"], w))
+        if c["event_time"] >= 0:
+            post.append((c["att"], w))
+
+    def mean(pairs: list[tuple[float, int]]) -> float:
+        return sum(a * w for a, w in pairs) / sum(w for _, w in pairs)
+
+    return {
+        "event_time": [
+            {"event_time": e, "att": mean(p), "groups": len(p)} for e, p in sorted(by_e.items())
+        ],
+        "overall": {"att": mean(post) if post else None, "cells": len(post)},
+    }

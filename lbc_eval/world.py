@@ -8,8 +8,10 @@ share it exactly. See :func:`lbc_eval.synth.simulate` for the equations.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .ids import pseudonymise, synthetic_key, synthetic_resident_ids
 from .spec import SynthSpec
@@ -89,7 +91,7 @@ class World:
     student_no: np.ndarray  # str, synthetic 'G99...'
     resident_id: np.ndarray  # str, synthetic '99...'
     birth_date: np.ndarray  # int yyyymmdd
-    student_id: np.ndarray  # str, HMAC pseudonym
+    student_id: Any  # pandas string array of HMAC pseudonyms
     cohort0: int  # cohort index origin
 
     @property
@@ -268,7 +270,10 @@ def build_world(spec: SynthSpec) -> World:
     area = 100 + town.astype(np.int64)  # 99 01 TT: prefecture 01, county code per township
     resident_id = synthetic_resident_ids(area, birth_date, male)
     student_no = np.char.add("G", resident_id)
-    student_id = np.array(pseudonymise(student_no.tolist(), synthetic_key(spec.seed)))
+    student_id = pd.array(
+        pseudonymise(student_no.tolist(), synthetic_key(spec.seed)),
+        dtype=pd.StringDtype(na_value=np.nan),
+    )
 
     return World(
         township_codes=_codes("T", K),
