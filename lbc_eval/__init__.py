@@ -2,13 +2,16 @@
 
 Build cohort tables (synthetic ones with known truth, or real ones from school records), then
 estimate how mentoring, teacher training and migrant enrolment relate to children's outcomes.
-Importing the package reads no file and configures nothing.
+Importing the package reads no file, configures nothing and defers the heavy imports (pandas,
+pyarrow) until a name that needs them is used.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from .cohort import Cohort, read_cohort  # noqa: E402
-from .errors import (  # noqa: E402
+import importlib
+from typing import Any
+
+from .errors import (
     CohortFormatError,
     DroppedRowsWarning,
     LbcEvalError,
@@ -16,9 +19,16 @@ from .errors import (  # noqa: E402
     SchemaError,
     SpecError,
 )
-from .schema import CODEBOOK_VERSION  # noqa: E402
-from .spec import SynthSpec  # noqa: E402
-from .synth import simulate  # noqa: E402
+from .spec import SynthSpec
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "CODEBOOK_VERSION": "schema",
+    "Cohort": "cohort",
+    "read_cohort": "cohort",
+    "simulate": "synth",
+}
 
 __all__ = [
     "CODEBOOK_VERSION",
@@ -34,3 +44,15 @@ __all__ = [
     "read_cohort",
     "simulate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lbc_eval' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

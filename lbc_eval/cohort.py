@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import __version__
@@ -113,13 +114,12 @@ class Cohort:
             "destinations": len(self.destinations),
         }
         if format == "parquet":
-            terms = self.terms
-            panel_dir = path / "panel"
-            for term in terms:
-                part = self.panel.loc[self.panel["term"] == term].drop(columns="term")
-                d = panel_dir / f"term={term}"
+            table = pa.Table.from_pandas(self.panel, preserve_index=False)
+            for term in self.terms:
+                part = table.filter(pc.equal(table["term"], term)).drop_columns("term")
+                d = path / "panel" / f"term={term}"
                 d.mkdir(parents=True)
-                _write_parquet(part, d / "part-0.parquet")
+                pq.write_table(part, d / "part-0.parquet", **_PARQUET)
             for name in _TABLES:
                 _write_parquet(getattr(self, name), path / f"{name}.parquet")
             if self.roster is not None:
@@ -187,9 +187,11 @@ def _prepare(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
 
 
+_PARQUET = {"compression": "zstd", "compression_level": 3}
+
+
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    pq.write_table(table, path, compression="zstd", compression_level=9)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, **_PARQUET)
 
 
 def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:

@@ -36,7 +36,8 @@ def check_char(body17: str) -> str:
 def checksum_ok(resident_id: str) -> bool:
     """True when an 18-character resident ID has 17 digits and the right check character."""
     s = resident_id.strip().upper()
-    return len(s) == 18 and s[:17].isdigit() and check_char(s[:17]) == s[17]
+    body = s[:17]
+    return len(s) == 18 and body.isascii() and body.isdigit() and check_char(body) == s[17]
 
 
 def is_synthetic(resident_id: str) -> bool:
@@ -95,17 +96,20 @@ def normalise_number(value: object) -> str:
     return "".join(s.split()).upper()
 
 
-def pseudonymise(values: Iterable[object], key: bytes) -> list[str]:
+def pseudonymise(values: Iterable[object], key: bytes, *, normalise: bool = True) -> list[str]:
     """Keyed pseudonyms: ``HMAC-SHA-256(key, normalise_number(v))`` as 16 hex characters.
 
     The same number gives the same pseudonym in every file and term; without the key the
-    number cannot be recovered or confirmed.
+    number cannot be recovered or confirmed. ``normalise=False`` skips
+    :func:`normalise_number` for values already in normal form (the generator's own).
     """
     if len(key) < 16:
         raise ValueError("the pseudonymisation key must be at least 16 bytes")
     digest = hmac.digest
     return [
-        digest(key, normalise_number(v).encode("utf-8"), "sha256").hex()[:ID_HEX_CHARS]
+        digest(key, (normalise_number(v) if normalise else str(v)).encode("utf-8"), "sha256").hex()[
+            :ID_HEX_CHARS
+        ]
         for v in values
     ]
 

@@ -282,6 +282,12 @@ class SynthSpec:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             lo, hi = f.metadata["range"]
+            if isinstance(f.default, tuple) and (
+                not isinstance(value, tuple) or len(value) != len(f.default)
+            ):
+                raise SpecError(
+                    f.name, f"{value!r} must be {len(f.default)} numbers (father, mother, both)"
+                )
             items = value if isinstance(value, tuple) else (value,)
             for v in items:
                 if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
@@ -369,6 +375,7 @@ class SynthSpec:
         ]
         for k in cls.knobs():
             lo, hi = k["range"]
+
             def fmt(x: float) -> str:
                 return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
 

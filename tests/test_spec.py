@@ -82,3 +82,19 @@ def test_dict_round_trip_and_knobs_documented():
         "move_hazard_policy",
         "school_icc",
     }
+
+
+def test_knobs_page_is_current():
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "knobs.md"
+    assert page.read_text(encoding="utf-8") == SynthSpec.knobs_markdown(), (
+        "docs/knobs.md is out of date: run `lbc-eval codebook --out docs`"
+    )
+
+
+def test_tuple_knobs_need_three_numbers():
+    with pytest.raises(SpecError, match=r"gap_math: .* must be 3 numbers"):
+        SynthSpec(gap_math=(0.1,))  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match="gap_sdq"):
+        SynthSpec(gap_sdq=0.1)  # type: ignore[arg-type]

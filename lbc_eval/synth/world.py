@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .ids import pseudonymise, synthetic_key, synthetic_resident_ids
-from .spec import SynthSpec
+from ..ids import pseudonymise, synthetic_key, synthetic_resident_ids
+from ..spec import SynthSpec
 
 NONE, FATHER, MOTHER, BOTH = 0, 1, 2, 3
 LEVEL_PRIMARY, LEVEL_JUNIOR = 0, 1
@@ -29,6 +29,35 @@ def logit(p: float) -> float:
     """log(p / (1 - p)), clipped away from 0 and 1."""
     p = min(max(p, 1e-9), 1 - 1e-9)
     return float(np.log(p / (1 - p)))
+
+
+DOSE_GRID = np.arange(0, 16)
+SDQ_MEAN, SDQ_SD = 12.3, 6.0
+ATT_MEAN, ATT_SD = 0.95, 0.03
+LB_LEVELS = ["none", "father", "mother", "both"]
+GUARDIANS = ["parents", "grandparents", "relatives", "other"]
+ROLES = ["none", "cadre", "teacher", "volunteer"]
+EXITS = ["graduated", "moved_with_parents", "transferred_out", "dropped_out"]
+
+
+def measure(outcome: str, z: np.ndarray) -> np.ndarray:
+    """Latent SD-unit value -> recorded value (rounding and clipping for SDQ, attendance)."""
+    if outcome == "sdq_total":
+        return np.clip(np.round(SDQ_MEAN + SDQ_SD * z), 0, 40)
+    if outcome == "attendance":
+        return np.clip(np.round(ATT_MEAN + ATT_SD * z, 3), 0, 1)
+    return np.round(z, 3)
+
+
+def dose_effect(spec: SynthSpec, outcome: str, contacts: np.ndarray | float) -> np.ndarray:
+    """f_Y(c) = b_Y (1 - exp(-c / c0)) in SD units of outcome Y."""
+    b = {
+        "math": spec.dose_max_math,
+        "chinese": spec.dose_max_chinese,
+        "sdq_total": spec.dose_max_sdq,
+        "attendance": spec.dose_max_attendance,
+    }[outcome]
+    return b * (1.0 - np.exp(-np.asarray(contacts, dtype=float) / spec.dose_scale))
 
 
 def rng_for(seed: int, *stream: int) -> np.random.Generator:
@@ -196,9 +225,10 @@ def build_world(spec: SynthSpec) -> World:
         [np.datetime64(f"{y}-09-01") for y in range(cohort.min() - 8, cohort.max() + 1)]
     )
     bd = start[cohort - 7 - late - (cohort.min() - 8)] + days.astype("timedelta64[D]")
-    bd_str = np.datetime_as_string(bd, unit="D")
-    birth_date = np.char.replace(bd_str, "-", "").astype(np.int64)
-    birth_year = birth_date // 10_000
+    birth_year = bd.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = (bd.astype("datetime64[M]") - bd.astype("datetime64[Y]")).astype(np.int64) + 1
+    day = (bd - bd.astype("datetime64[M]")).astype(np.int64) + 1
+    birth_date = birth_year * 10_000 + month * 100 + day
 
     town_w = np.exp(0.4 * rng.standard_normal(K))
     town_w[0] *= 3.0
@@ -271,7 +301,7 @@ def build_world(spec: SynthSpec) -> World:
     resident_id = synthetic_resident_ids(area, birth_date, male)
     student_no = np.char.add("G", resident_id)
     student_id = pd.array(
-        pseudonymise(student_no.tolist(), synthetic_key(spec.seed)),
+        pseudonymise(student_no.tolist(), synthetic_key(spec.seed), normalise=False),
         dtype=pd.StringDtype(na_value=np.nan),
     )
 
