@@ -41,3 +41,30 @@ class LbcEvalWarning(UserWarning):
 
 class DroppedRowsWarning(LbcEvalWarning):
     """Rows were left out of a computation; the message says how many and why."""
+
+
+class EstimationError(LbcEvalError, ValueError):
+    """An estimator cannot run on the data it was given; the message says what to change."""
+
+
+class UnknownColumnError(EstimationError, KeyError):
+    """A column named in the call is not in the data."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class NoVariationError(EstimationError):
+    """A treatment, outcome or cluster variable does not vary where it must."""
+
+
+class CollinearityError(EstimationError):
+    """Regressors are perfectly collinear (after absorbing fixed effects)."""
+
+
+class FewClustersWarning(LbcEvalWarning):
+    """Fewer clusters than cluster-robust standard errors need; the result says what was done."""
+
+
+class IngestError(LbcEvalError):
+    """An input file cannot be read at all (not a row-level problem, which goes to quarantine)."""

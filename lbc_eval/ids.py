@@ -122,3 +122,50 @@ def synthetic_key(seed: int) -> bytes:
     Real data must use a secret key held outside the repository.
     """
     return hashlib.sha256(f"lbc_eval synthetic cohort {int(seed)}".encode()).digest()
+
+
+#: The province-level address codes in use (GB/T 2260); 99 is none of them.
+PROVINCE_CODES: frozenset[str] = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 "
+    "64 65 71 81 82".split()
+)
+
+
+def resident_id_problem(value: object, *, allow_synthetic: bool = True) -> str | None:
+    """Why a resident ID is invalid, as a stable reason code, or None if it is valid.
+
+    Codes: ``id_length`` (not 18 characters after normalising), ``id_format`` (17 digits and a
+    digit or X expected), ``id_province`` (no such province; ``99`` is accepted when
+    ``allow_synthetic``), ``id_birth_date`` (not a real date between 1900 and 2099),
+    ``id_checksum`` (wrong check character). The value itself is never part of the answer.
+    """
+    s = normalise_number(value)
+    if len(s) != 18:
+        return "id_length"
+    body = s[:17]
+    if not (body.isascii() and body.isdigit()) or s[17] not in "0123456789X":
+        return "id_format"
+    if s[:2] not in PROVINCE_CODES and not (allow_synthetic and s[:2] == SYNTHETIC_PROVINCE):
+        return "id_province"
+    if parse_birth_date(s) is None:
+        return "id_birth_date"
+    if check_char(body) != s[17]:
+        return "id_checksum"
+    return None
+
+
+def parse_birth_date(resident_id: str) -> tuple[int, int, int] | None:
+    """(year, month, day) encoded in positions 7-14 of a resident ID, or None if not a date."""
+    import datetime
+
+    s = normalise_number(resident_id)
+    try:
+        d = datetime.date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    except ValueError:
+        return None
+    return (d.year, d.month, d.day) if 1900 <= d.year <= 2099 else None
+
+
+def sex_from_resident_id(resident_id: str) -> str:
+    """``"male"`` when the sequence digit (17th character) is odd, else ``"female"``."""
+    return "male" if int(normalise_number(resident_id)[16]) % 2 else "female"

@@ -1,0 +1,287 @@
+"""One result type for every estimator, a comparison table, and the check against the truth.
+
+Every estimator in the kit returns a :class:`Result`. Its :meth:`Result.tidy` frame has exactly
+the columns ``term, estimate, std_error, statistic, p_value, conf_low, conf_high, outcome`` in
+that order, plus estimator-specific key columns after them (``group``, ``time``,
+``event_time`` for staggered difference-in-differences). Display labels are kept apart from
+these code-friendly names.
+
+Examples
+--------
+>>> import pandas as pd
+>>> r = Result.from_estimates(
+...     estimator="example", outcome="math", terms=["x"], estimates=[0.1], std_errors=[0.05],
+...     nobs=100, cov_type="iid")
+>>> r.tidy()[["term", "estimate", "conf_low"]].round(3).to_dict("records")
+[{'term': 'x', 'estimate': 0.1, 'conf_low': 0.002}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+TIDY_COLUMNS: tuple[str, ...] = (
+    "term",
+    "estimate",
+    "std_error",
+    "statistic",
+    "p_value",
+    "conf_low",
+    "conf_high",
+    "outcome",
+)
+
+#: Given the truth dict and a tidy frame, return the true value for each row (NaN if none).
+TruthLookup = Callable[[Mapping[str, Any], pd.DataFrame], Sequence[float]]
+
+
+@dataclass(frozen=True)
+class Result:
+    """An estimate with its uncertainty and everything needed to report it.
+
+    Attributes
+    ----------
+    estimator : str
+        What was estimated and how, e.g. ``"fe"``, ``"dose_response"``, ``"did"``.
+    table : DataFrame
+        The tidy rows (see :data:`TIDY_COLUMNS`); read it through :meth:`tidy`.
+    outcome : str
+    formula : str or None
+        The model as a formula or a one-line spec.
+    nobs : int
+        Observations used.
+    n_clusters : int or None
+        Clusters of the covariance estimator (None when not clustered).
+    cov_type : str
+        How standard errors were computed (``"CRV1 by school_id"``, ``"wild bootstrap ..."``).
+    alpha : float
+        1 - confidence level of ``conf_low``/``conf_high``.
+    notes, warnings : tuple of str
+        Plain-language remarks (assumptions, dropped rows, caveats) and warnings raised.
+    raw : object
+        The underlying library's result, for power users.
+    extra : mapping
+        Further named quantities (variance components, curves, pre-test).
+    truth_lookup : callable or None
+        Maps a synthetic cohort's ``truth`` to the true value of each tidy row.
+    """
+
+    estimator: str
+    table: pd.DataFrame
+    outcome: str
+    nobs: int
+    cov_type: str
+    formula: str | None = None
+    n_clusters: int | None = None
+    alpha: float = 0.05
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    raw: Any = field(default=None, repr=False, compare=False)
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    truth_lookup: TruthLookup | None = field(default=None, repr=False, compare=False)
+
+    # --- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def from_estimates(
+        cls,
+        *,
+        estimator: str,
+        outcome: str,
+        terms: Iterable[str],
+        estimates: Iterable[float],
+        std_errors: Iterable[float],
+        nobs: int,
+        cov_type: str,
+        alpha: float = 0.05,
+        df: float | None = None,
+        keys: Mapping[str, Iterable[Any]] | None = None,
+        **kwargs: Any,
+    ) -> Result:
+        """Build a result from estimates and standard errors.
+
+        Statistics are ``estimate / std_error``; p-values and intervals use the t distribution
+        with ``df`` degrees of freedom (normal when ``df`` is None). ``keys`` adds columns
+        after the standard ones (``group``, ``time``, ...).
+        """
+        table = tidy_frame(terms, estimates, std_errors, outcome=outcome, alpha=alpha, df=df)
+        for name, values in (keys or {}).items():
+            table[name] = list(values)
+        return cls(
+            estimator=estimator,
+            table=table,
+            outcome=outcome,
+            nobs=int(nobs),
+            cov_type=cov_type,
+            alpha=alpha,
+            **kwargs,
+        )
+
+    def with_table(self, table: pd.DataFrame, **changes: Any) -> Result:
+        """A copy with another tidy table (and any other field changed)."""
+        return replace(self, table=table, **changes)
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def tidy(self) -> pd.DataFrame:
+        """The estimates: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high,
+        outcome`` and any key columns, one row per estimate (a copy)."""
+        return self.table.copy()
+
+    def estimate(self, term: str) -> float:
+        """The point estimate of ``term``."""
+        return float(self._row(term)["estimate"])
+
+    def std_error(self, term: str) -> float:
+        """The standard error of ``term``."""
+        return float(self._row(term)["std_error"])
+
+    def conf_int(self, term: str) -> tuple[float, float]:
+        """The (1 - alpha) interval of ``term``."""
+        row = self._row(term)
+        return float(row["conf_low"]), float(row["conf_high"])
+
+    def _row(self, term: str) -> pd.Series:
+        rows = self.table[self.table["term"] == term]
+        if rows.empty:
+            raise KeyError(
+                f"no term {term!r}; this result has {', '.join(map(str, self.table['term']))}"
+            )
+        return rows.iloc[0]
+
+    def vs_truth(self, truth: Mapping[str, Any]) -> pd.DataFrame:
+        """:meth:`tidy` with the synthetic truth beside each row.
+
+        Adds ``truth``, ``error`` (estimate - truth) and ``covered`` (truth inside the
+        interval; missing where the truth has no value for the row).
+        """
+        if self.truth_lookup is None:
+            raise ValueError(
+                f"the {self.estimator} result does not know which estimand of the truth it "
+                f"estimates"
+            )
+        out = self.tidy()
+        values = np.asarray(self.truth_lookup(truth, out), dtype=float)
+        out["truth"] = values
+        out["error"] = out["estimate"] - values
+        covered = (out["conf_low"] <= values) & (values <= out["conf_high"])
+        out["covered"] = pd.array(np.where(np.isnan(values), None, covered), dtype="boolean")
+        return out
+
+    # --- display ----------------------------------------------------------------------------
+
+    def _header(self) -> str:
+        clusters = f", {self.n_clusters} clusters" if self.n_clusters is not None else ""
+        level = f"{100 * (1 - self.alpha):g}%"
+        return (
+            f"{self.estimator}: {self.outcome} ({self.nobs:,} obs{clusters}; {self.cov_type}; "
+            f"{level} intervals)"
+        )
+
+    def __repr__(self) -> str:
+        cols = ["term", *[c for c in self.table.columns if c not in TIDY_COLUMNS]]
+        cols += ["estimate", "std_error", "p_value", "conf_low", "conf_high"]
+        body = self.table[cols].to_string(index=False, float_format=lambda x: f"{x:.4f}")
+        lines = [self._header(), body]
+        lines += [f"note: {n}" for n in self.notes]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = self._header().replace("<", "&lt;")
+        notes = "".join(f"<li>{n}</li>" for n in (*self.notes, *self.warnings))
+        table = self.table.to_html(index=False, float_format=lambda x: f"{x:.4f}")
+        return f"<p><b>{head}</b></p>{table}" + (f"<ul>{notes}</ul>" if notes else "")
+
+
+def tidy_frame(
+    terms: Iterable[str],
+    estimates: Iterable[float],
+    std_errors: Iterable[float],
+    *,
+    outcome: str,
+    alpha: float = 0.05,
+    df: float | None = None,
+) -> pd.DataFrame:
+    """A tidy frame with Wald statistics, two-sided p-values and (1 - alpha) intervals.
+
+    Notes
+    -----
+    :math:`z = \\hat\\beta / se`, :math:`p = 2 (1 - F(|z|))` and
+    :math:`\\hat\\beta \\pm F^{-1}(1 - \\alpha/2)\\, se`, with :math:`F` the standard normal
+    or, given ``df``, Student's t.
+    """
+    est = np.asarray(list(estimates), dtype=float)
+    se = np.asarray(list(std_errors), dtype=float)
+    dist = stats.norm if df is None else stats.t(df)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = est / se
+    crit = dist.ppf(1 - alpha / 2)
+    return pd.DataFrame(
+        {
+            "term": list(terms),
+            "estimate": est,
+            "std_error": se,
+            "statistic": z,
+            "p_value": 2 * dist.sf(np.abs(z)),
+            "conf_low": est - crit * se,
+            "conf_high": est + crit * se,
+            "outcome": outcome,
+        }
+    )
+
+
+def compare(
+    results: Sequence[Result] | Mapping[str, Result],
+    *,
+    terms: Sequence[str] | None = None,
+    digits: int = 3,
+    stars: bool = True,
+) -> pd.DataFrame:
+    """Lay several results side by side, as a regression table for a report.
+
+    Each column is one result (named by the mapping's keys, or ``outcome (estimator)``); each
+    term takes two rows, the estimate (with stars at 10/5/1%) and its standard error in
+    brackets; the foot rows give observations, clusters and the covariance type.
+    """
+    items = (
+        list(results.items())
+        if isinstance(results, Mapping)
+        else [(f"({i + 1}) {r.outcome}", r) for i, r in enumerate(results)]
+    )
+    if not items:
+        raise ValueError("compare() needs at least one result")
+    order: list[str] = list(terms) if terms is not None else []
+    if terms is None:
+        for _, r in items:
+            order += [t for t in r.table["term"] if t not in order]
+
+    def star(p: float) -> str:
+        if not stars or not np.isfinite(p):
+            return ""
+        return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+    rows: dict[str, list[str]] = {}
+    for term in order:
+        est_row, se_row = [], []
+        for _, r in items:
+            hit = r.table[r.table["term"] == term]
+            if hit.empty:
+                est_row.append("")
+                se_row.append("")
+            else:
+                h = hit.iloc[0]
+                est_row.append(f"{h['estimate']:.{digits}f}{star(h['p_value'])}")
+                se_row.append(f"({h['std_error']:.{digits}f})")
+        rows[term] = est_row
+        rows[f"{term} "] = se_row
+    rows["observations"] = [f"{r.nobs:,}" for _, r in items]
+    rows["clusters"] = ["" if r.n_clusters is None else str(r.n_clusters) for _, r in items]
+    rows["standard errors"] = [r.cov_type for _, r in items]
+    return pd.DataFrame(rows, index=[name for name, _ in items]).T
