@@ -66,7 +66,8 @@ class SynthSpec:
         3,
         500,
         "Parents' work destinations; the first is the county "
-        "seat itself (in-county), a third of the rest are in the province.",
+        "seat itself (in-county, always adopting the policy), a third of the rest are in the "
+        "province.",
     )
     start_year: int = _k(2021, 2000, 2090, "Academic year of the first term (autumn).")
     n_terms: int = _k(8, 4, 40, "Terms simulated (two per academic year).")

@@ -193,9 +193,11 @@ def build_world(spec: SynthSpec) -> World:
     adopt_years = np.arange(spec.start_year + 1, spec.start_year + n_years)
     if adopt_years.size == 0:
         adopt_years = np.array([spec.start_year + 1])
-    perm = rng.permutation(J)
+    # the county seat (destination 0) adopts first: its children who join their parents stay
+    # in the county's records, so the policy's effect on outcomes can be observed
+    others = 1 + rng.permutation(J - 1)
     policy_year = np.full(J, -1)
-    adopters = perm[n_never:]
+    adopters = np.r_[0, others[n_never:]]
     policy_year[adopters] = adopt_years[np.arange(adopters.size) % adopt_years.size]
     scope_names = np.array(["县城", "省内城市", "省外城市"])
     dest_names = np.array(
