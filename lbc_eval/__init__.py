@@ -28,6 +28,12 @@ _LAZY = {
     "Cohort": "cohort",
     "read_cohort": "cohort",
     "simulate": "synth",
+    "mde": "pilot",
+    "power": "pilot",
+    "solve": "pilot",
+    "icc_from_cohort": "pilot_icc",
+    "suppress": "suppression",
+    "suppress_rows": "suppression",
 }
 
 __all__ = [
@@ -41,8 +47,14 @@ __all__ = [
     "SpecError",
     "SynthSpec",
     "__version__",
+    "icc_from_cohort",
+    "mde",
+    "power",
     "read_cohort",
     "simulate",
+    "solve",
+    "suppress",
+    "suppress_rows",
 ]
 
 

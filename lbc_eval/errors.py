@@ -62,9 +62,29 @@ class CollinearityError(EstimationError):
     """Regressors are perfectly collinear (after absorbing fixed effects)."""
 
 
+class MissingDataError(EstimationError):
+    """No usable rows: the outcome (or another needed column) is missing everywhere it counts."""
+
+
 class FewClustersWarning(LbcEvalWarning):
     """Fewer clusters than cluster-robust standard errors need; the result says what was done."""
 
 
 class IngestError(LbcEvalError):
     """An input file cannot be read at all (not a row-level problem, which goes to quarantine)."""
+
+
+class IngestKeyError(IngestError):
+    """The pseudonymisation key is missing, malformed, or kept where it could leak.
+
+    The message names the key file or environment variable and what to do; it never shows the
+    key.
+    """
+
+
+class InsideRepositoryError(IngestError):
+    """Ingest outputs (or a key) would be written inside a git working tree.
+
+    Real records must stay outside the repository; pass ``allow_inside_repo=True``
+    (``--allow-inside-repo``) only for synthetic data.
+    """

@@ -11,8 +11,6 @@ for src in src/${1:-}*.py; do
   name="$(basename "${src%.py}")"
   echo "building $name.ipynb"
   jupytext --quiet --to ipynb --output "$name.ipynb" "$src"
-  jupyter nbconvert --to notebook --execute --inplace \
-    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 "$name.ipynb" \
-    2>&1 | grep -v "^\[NbConvertApp\]" || true
-  test -s "$name.ipynb"
+  jupyter nbconvert --to notebook --execute --inplace --log-level=WARN \
+    --ExecutePreprocessor.kernel_name=python3 --ExecutePreprocessor.timeout=600 "$name.ipynb"
 done
