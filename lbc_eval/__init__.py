@@ -13,11 +13,17 @@ from typing import Any
 
 from .errors import (
     CohortFormatError,
+    CollinearityError,
     DroppedRowsWarning,
+    EstimationError,
+    FewClustersWarning,
     LbcEvalError,
     LbcEvalWarning,
+    MissingDataError,
+    NoVariationError,
     SchemaError,
     SpecError,
+    UnknownColumnError,
 )
 from .spec import SynthSpec
 
@@ -34,19 +40,45 @@ _LAZY = {
     "icc_from_cohort": "pilot_icc",
     "suppress": "suppression",
     "suppress_rows": "suppression",
+    "Result": "results",
+    "compare": "results",
+    "fit_fe": "fe",
+    "fit_dose_response": "dose",
+    "fit_training": "training",
+    "wild_bootstrap": "bootstrap",
+    "adjust_pvalues": "multiple",
+    "holm": "multiple",
+    "romano_wolf": "multiple",
+    "plot_dose_response": "plots",
 }
 
 __all__ = [
     "CODEBOOK_VERSION",
     "Cohort",
     "CohortFormatError",
+    "CollinearityError",
     "DroppedRowsWarning",
+    "EstimationError",
+    "FewClustersWarning",
     "LbcEvalError",
     "LbcEvalWarning",
+    "MissingDataError",
+    "NoVariationError",
+    "Result",
     "SchemaError",
     "SpecError",
     "SynthSpec",
+    "UnknownColumnError",
     "__version__",
+    "adjust_pvalues",
+    "compare",
+    "fit_dose_response",
+    "fit_fe",
+    "fit_training",
+    "holm",
+    "plot_dose_response",
+    "romano_wolf",
+    "wild_bootstrap",
     "icc_from_cohort",
     "mde",
     "power",
@@ -63,6 +95,8 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
+    if name == "ingest":  # the ingest package; it is callable: lbc_eval.ingest(paths, key=...)
+        return importlib.import_module(".ingest", __name__)
     raise AttributeError(f"module 'lbc_eval' has no attribute {name!r}")
 
 

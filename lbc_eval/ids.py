@@ -27,10 +27,12 @@ SYNTHETIC_PROVINCE = "99"
 ID_HEX_CHARS = 16
 
 
+_WEIGHTS = tuple(int(w) for w in WEIGHTS)
+
+
 def check_char(body17: str) -> str:
     """The check character of the first 17 digits of a resident ID."""
-    digits = np.frombuffer(body17.encode("ascii"), dtype=np.uint8).astype(np.int64) - 48
-    return CHECK_CHARS[int(digits @ WEIGHTS) % 11]
+    return CHECK_CHARS[sum(int(d) * w for d, w in zip(body17, _WEIGHTS, strict=True)) % 11]
 
 
 def checksum_ok(resident_id: str) -> bool:

@@ -86,6 +86,16 @@ class Result:
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     truth_lookup: TruthLookup | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        head = tuple(self.table.columns[: len(TIDY_COLUMNS)])
+        if head != TIDY_COLUMNS:
+            raise ValueError(
+                f"a result table must start with the columns {', '.join(TIDY_COLUMNS)}; got "
+                f"{', '.join(map(str, self.table.columns))}. Build it with tidy_frame()"
+            )
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"alpha must be between 0 and 1, got {self.alpha}")
+
     # --- construction -----------------------------------------------------------------------
 
     @classmethod
@@ -141,6 +151,15 @@ class Result:
     def std_error(self, term: str) -> float:
         """The standard error of ``term``."""
         return float(self._row(term)["std_error"])
+
+    def p_value(self, term: str) -> float:
+        """The p-value of ``term`` (two-sided, against zero)."""
+        return float(self._row(term)["p_value"])
+
+    @property
+    def terms(self) -> list[str]:
+        """The terms of the tidy table, in order."""
+        return [str(t) for t in self.table["term"]]
 
     def conf_int(self, term: str) -> tuple[float, float]:
         """The (1 - alpha) interval of ``term``."""

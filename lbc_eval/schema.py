@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -768,6 +769,7 @@ def normalise_header(text: object) -> str:
     return s.lower()
 
 
+@functools.cache
 def _header_index(table: Table) -> dict[str, str]:
     idx: dict[str, str] = {}
     for c in columns(table):

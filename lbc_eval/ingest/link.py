@@ -1,0 +1,247 @@
+"""Linking: stack the terms into one panel, join the bureau's tables, settle duplicates.
+
+:func:`link` takes the validated :class:`~lbc_eval.ingest.validate.Part` of every table and
+returns the three cohort tables:
+
+- ``schools`` and ``destinations`` stack the bureau's files; a row repeated exactly is kept
+  once (``duplicate_row`` for the copies), rows that disagree on one school and year (one
+  destination) are all quarantined (``duplicate_key``);
+- the survey rows of all files and terms stack into ``panel``. Each child has one
+  ``student_id`` in every term and school (the pseudonym depends on the student number
+  only), so a child who changes school keeps it. One row per child and term: exact copies are
+  kept once, disagreeing rows are all quarantined;
+- a survey's ``township``, when it has no 乡镇 column, comes from the school's training
+  records (fix ``township_from_schools``); a surveyed school without them gets
+  ``school_no_record``;
+- destinations written by name (``省内城市C``) become their ``destination_id`` through the
+  destinations table; one it does not list is kept as written (``destination_unknown``);
+- raw marks (see :mod:`lbc_eval.ingest.validate`) are standardised within grade and term over
+  the children with raw marks: ``z = (x - mean) / sd`` (population SD), rounded to 3 decimals.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from .problems import Problems
+from .validate import Part
+from .values import label_key
+
+_KEYS: dict[str, list[str]] = {
+    "panel": ["student_id", "term"],
+    "schools": ["school_id", "year"],
+    "destinations": ["destination_id"],
+}
+_INTERNAL = ["_file", "_sheet", "_row"]
+
+
+def link(parts: list[Part], problems: Problems) -> dict[str, pd.DataFrame]:
+    """The cohort tables from the validated parts (rules in the module docstring).
+
+    Returns
+    -------
+    dict
+        ``panel``, ``schools``, ``destinations`` in codebook form, each with the internal
+        columns ``_file, _sheet, _row`` still attached (the caller counts rows per file from
+        them and drops them).
+    """
+    out = {}
+    for kind, table in (("schools", "schools"), ("destinations", "destinations")):
+        frame = _stack([p for p in parts if p.kind == kind], table)
+        out[table] = _dedupe(frame, table, problems)
+    panel = _stack([p for p in parts if p.kind == "survey"], "panel", raw_scores=True)
+    panel = _dedupe(panel, "panel", problems)
+    panel = _township(panel, out["schools"], problems)
+    panel = _destinations(panel, out["destinations"], problems)
+    panel = _standardise(panel, problems)
+    order = np.lexsort(
+        [panel[c].astype(str).to_numpy() for c in ("student_id", "class_id", "school_id")]
+        + [schema.term_index(panel["term"]) if len(panel) else np.empty(0, np.int64)]
+    )
+    out["panel"] = panel.iloc[order].drop(columns=["_raw_math", "_raw_chinese"])
+    out["schools"] = out["schools"].sort_values(["school_id", "year"], kind="stable")
+    out["destinations"] = out["destinations"].sort_values("destination_id", kind="stable")
+    return {k: v.reset_index(drop=True) for k, v in out.items()}
+
+
+def _stack(parts: list[Part], table: schema.Table, *, raw_scores: bool = False) -> pd.DataFrame:
+    frames = []
+    for p in parts:
+        f = p.frame[~p.frame["_bad"]].drop(columns="_bad")
+        if raw_scores:
+            for c in ("math", "chinese"):
+                f[f"_raw_{c}"] = c in p.raw_scores
+        frames.append(f)
+    names = schema.names(table)
+    extra = _INTERNAL + (["_raw_math", "_raw_chinese"] if raw_scores else [])
+    if not frames:
+        return schema.conform(pd.DataFrame(columns=[*names, *extra]), table)
+    frame = pd.concat(frames, ignore_index=True)
+    for c in names:
+        if c not in frame.columns:
+            frame[c] = None
+    frame = frame[[*names, *extra]]
+    typed = {}
+    for c in schema.columns(table):
+        s = frame[c.name]
+        if c.kind in ("int", "float"):
+            s = pd.to_numeric(s.astype(object), errors="coerce")
+        elif c.kind == "bool":
+            s = s.astype(object).where(s.notna(), None)
+        typed[c.name] = s
+    frame = pd.DataFrame({**typed, **{c: frame[c] for c in extra}}, index=frame.index)
+    return schema.conform(frame, table)
+
+
+def _dedupe(frame: pd.DataFrame, table: schema.Table, problems: Problems) -> pd.DataFrame:
+    key = _KEYS[table]
+    values = [c for c in schema.names(table) if c not in key]
+    dup = frame.duplicated(key, keep=False).to_numpy()
+    if not dup.any():
+        return frame
+    sub = frame[dup]
+    group = sub.groupby(key + values, dropna=False, sort=False).ngroup().to_numpy()
+    first = pd.Series(sub.index).groupby(group).transform("first").to_numpy()
+    copies = sub.index.to_numpy() != first
+    drop = set(sub.index[copies])
+    child = "student_id" if table == "panel" else None
+    for i, f in zip(sub.index[copies], first[copies], strict=True):
+        kept = frame.loc[f]
+        _record(
+            problems,
+            frame.loc[i],
+            "duplicate_row",
+            f"an exact copy of {kept['_file']} row {kept['_row']}, which is kept",
+            child,
+        )
+    rest = sub[~copies]
+    clash = rest[rest.duplicated(key, keep=False)]
+    what = {"panel": "child and term", "schools": "school and year", "destinations": "destination"}[
+        table
+    ]
+    for _, grp in clash.groupby(key, sort=False):
+        where = "; ".join(f"{r['_file']} row {r['_row']}" for _, r in grp.head(6).iterrows())
+        more = f" and {len(grp) - 6} more" if len(grp) > 6 else ""
+        for i, r in grp.iterrows():
+            _record(
+                problems,
+                r,
+                "duplicate_key",
+                f"{len(grp)} rows for one {what} disagree ({where}{more}); none is kept: "
+                "correct the records and ingest again",
+                child,
+            )
+            drop.add(i)
+    return frame.drop(index=list(drop))
+
+
+def _record(
+    problems: Problems,
+    row: pd.Series,
+    reason: str,
+    text: str,
+    child: str | None,
+    column: str | None = None,
+    value: object = None,
+    severity: str | None = None,
+) -> None:
+    problems.add(
+        reason,
+        text,
+        file=str(row["_file"]),
+        sheet=row["_sheet"] if pd.notna(row["_sheet"]) else None,
+        row=int(row["_row"]),
+        column=column,
+        value=value,
+        severity=severity,  # type: ignore[arg-type]
+        child=str(row[child]) if child else None,
+    )
+
+
+def _township(panel: pd.DataFrame, schools: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    known = (
+        schools.dropna(subset=["township"])
+        .groupby("school_id")["township"]
+        .agg(lambda s: s.value_counts().index[0])
+    )
+    lacking = panel["township"].isna()
+    filled = panel["school_id"].map(known)
+    fill = lacking & filled.notna()
+    if fill.any():
+        panel.loc[fill, "township"] = filled[fill]
+        for file, k in panel.loc[fill, "_file"].value_counts().sort_index().items():
+            problems.count_fixes(str(file), "township", Counter({"township_from_schools": k}))
+    have = set(schools["school_id"].dropna())
+    no_record = ~panel["school_id"].isin(have) & (bool(have) | panel["township"].isna())
+    seen = panel.loc[no_record, ["_file", "school_id"]].drop_duplicates()
+    for file, school in seen.itertuples(index=False):
+        township = (
+            "its township is unknown"
+            if panel.loc[(panel["_file"] == file) & (panel["school_id"] == school), "township"]
+            .isna()
+            .any()
+            else "its township is taken from the survey"
+        )
+        problems.add(
+            "school_no_record",
+            f"school {school} has no row in the training records (schools table); {township}",
+            file=str(file),
+            column="school_id",
+            value=school,
+        )
+    return panel
+
+
+def _destinations(panel: pd.DataFrame, dest: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    if not len(dest):
+        return panel
+    lookup = {label_key(str(i)): str(i) for i in dest["destination_id"].dropna()}
+    for i, name in zip(dest["destination_id"], dest["destination_name"], strict=True):
+        if pd.notna(name) and pd.notna(i):
+            lookup.setdefault(label_key(str(name)), str(i))
+    written = panel["destination_id"]
+    keys = written.map(lambda v: label_key(str(v)) if pd.notna(v) else None)
+    mapped = keys.map(lookup)
+    unknown = written.notna() & mapped.isna()
+    for _, r in panel[unknown].iterrows():
+        _record(
+            problems,
+            r,
+            "destination_unknown",
+            "the destinations table lists no such destination (by code or name); kept as written",
+            "student_id",
+            column="destination_id",
+            value=r["destination_id"],
+        )
+    panel["destination_id"] = mapped.where(~unknown, written).astype(written.dtype)
+    return panel
+
+
+def _standardise(panel: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    for c in ("math", "chinese"):
+        raw = panel[f"_raw_{c}"].to_numpy(bool) & panel[c].notna().to_numpy()
+        if not raw.any():
+            continue
+        sub = panel.loc[raw, [c, "grade", "term"]]
+        grp = sub.groupby(["grade", "term"], observed=True)[c]
+        z = (sub[c] - grp.transform("mean")) / grp.transform(lambda s: s.std(ddof=0))
+        z = z.where(np.isfinite(z)).round(3)
+        panel.loc[raw, c] = z
+        for file, k in panel.loc[raw, "_file"].value_counts().sort_index().items():
+            problems.count_fixes(str(file), c, Counter({"score_standardised": k}))
+        lost = panel.index[raw][z.isna().to_numpy()]
+        for i in lost:
+            _record(
+                problems,
+                panel.loc[i],
+                "score_unstandardised",
+                "raw marks in a grade and term with fewer than two children (or all equal) "
+                "cannot be standardised; the score is set missing",
+                "student_id",
+                column=c,
+            )
+    return panel

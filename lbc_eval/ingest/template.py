@@ -1,0 +1,226 @@
+"""The Excel survey form schools should fill in, so that their data ingest cleanly.
+
+:func:`write_template` writes one workbook:
+
+- ``留守儿童情况`` — a title row (``填报单位：…`` and the term, when given) above the header: the
+  codebook's Chinese labels (with the unit in brackets), a drop-down list in every category
+  and yes/no column, whole-number checks for counts, number ranges for scores, shares and
+  years, the student number formatted as text (Excel would round an 18-digit number), and the
+  header frozen;
+- ``填表说明`` — what each column holds, its allowed values, and what not to write;
+- a hidden ``lists`` sheet that holds the drop-down lists (ingest does not read hidden sheets).
+
+The form asks for no name, resident ID, birth date, phone or address: the national student
+number (``G`` + resident ID) identifies the child, and the birth year is all the analysis
+needs. Scores are the marks as given (ingest standardises them within grade and term).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .. import schema
+from ..errors import SpecError
+from .terms import find_term
+
+SHEET = "留守儿童情况"
+#: Survey columns of the form, in order (codebook names; ``student_id`` is the student number).
+FORM_COLUMNS: tuple[str, ...] = (
+    "student_id",
+    "school_id",
+    "township",
+    "term",
+    "grade",
+    "class_id",
+    "sex",
+    "birth_year",
+    "boarding",
+    "lb_status",
+    "guardian",
+    "destination_id",
+    "low_income",
+    "mentor_role",
+    "talks",
+    "home_visits",
+    "activities",
+    "parent_contacts",
+    "counseling",
+    "tutoring_hours",
+    "scholarship_yuan",
+    "hotline_calls",
+    "moved_to_parents",
+    "exit_reason",
+    "math",
+    "chinese",
+    "sdq_total",
+    "attendance",
+)
+_HEADERS = {
+    "student_id": "学籍号",
+    "math": "数学成绩（卷面分）",
+    "chinese": "语文成绩（卷面分）",
+    "attendance": "出勤率（0-1）",
+    "class_id": "班级（数字）",
+}
+_UNITS = {"times per term": "（次）", "hours per term": "（小时）", "yuan": "（元）"}
+_NOTES = {
+    "student_id": "全国学籍号，G 加 18 位身份证号；本列为文本格式，请勿改为数字",
+    "school_id": "学校代码，与教师培训情况表一致",
+    "term": "如 2024-2025学年第一学期（下拉选择）",
+    "grade": "1-9 的数字（初一填 7）",
+    "class_id": "班级序号，如 1 表示 1 班",
+    "birth_year": "四位数字，如 2014",
+    "destination_id": "父母务工地的代码或名称，与务工地政策表一致；无人外出留空",
+    "exit_reason": "本学期后离开本县学籍的原因；仍在读留空",
+    "math": "本学期期末卷面分；缺考留空",
+    "chinese": "本学期期末卷面分；缺考留空",
+    "attendance": "0 到 1 之间的小数，如 0.95",
+}
+_ROWS = 2000
+
+
+def _header(name: str) -> str:
+    if name in _HEADERS:
+        return _HEADERS[name]
+    col = schema.column(name)
+    return col.label_zh + _UNITS.get(col.unit, "")
+
+
+def _term_label(term: str) -> str:
+    year, sem = int(term[:4]), term[-1]
+    return f"{year}-{year + 1}学年第{'一' if sem == '1' else '二'}学期"
+
+
+def write_template(
+    path: str | os.PathLike[str],
+    *,
+    school: str | None = None,
+    term: str | None = None,
+    years: tuple[int, int] = (2020, 2030),
+) -> Path:
+    """Write the survey form (module docstring) to ``path`` and return the path.
+
+    Parameters
+    ----------
+    path : path
+        The .xlsx file to write (its folder is created).
+    school : str, optional
+        School code written into the title row (``填报单位：S01``).
+    term : str, optional
+        Term (``2024-1``) written into the title row.
+    years : (int, int)
+        First and last academic year offered in the term list.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_template(pathlib.Path(tempfile.mkdtemp()) / "form.xlsx", school="S01")
+    >>> p.suffix
+    '.xlsx'
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if term is not None and find_term(term) != term:
+        raise SpecError("term", f"{term!r} is not a term such as 2024-1 or 2024-2")
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise SpecError("path", f"the template is an .xlsx workbook, not {path.suffix or 'none'}")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    lists = wb.create_sheet("lists")
+    lists.sheet_state = "hidden"
+    title = "留守儿童情况统计表"
+    if school or term:
+        title = (
+            (f"填报单位：{school}    " if school else "")
+            + (f"{_term_label(term)}    " if term else "")
+            + title
+        )
+    ws.append([title])
+    ws.append([_header(c) for c in FORM_COLUMNS])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(FORM_COLUMNS))
+    ws["A1"].font = Font(bold=True, size=13)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for j in range(1, len(FORM_COLUMNS) + 1):
+        cell = ws.cell(row=2, column=j)
+        cell.font, cell.fill = Font(bold=True), fill
+        cell.alignment = Alignment(wrap_text=True, horizontal="center")
+        ws.column_dimensions[get_column_letter(j)].width = max(10, 2 * len(str(cell.value)) + 2)
+    ws.freeze_panes = "A3"
+    terms = [_term_label(f"{y}-{s}") for y in range(years[0], years[1] + 1) for s in (1, 2)]
+    list_col = 0
+
+    def add_list(values: list[str]) -> str:
+        nonlocal list_col
+        list_col += 1
+        letter = get_column_letter(list_col)
+        for i, v in enumerate(values, 1):
+            lists.cell(row=i, column=list_col, value=v)
+        return f"lists!${letter}$1:${letter}${len(values)}"
+
+    first, last = 3, 2 + _ROWS
+    for j, name in enumerate(FORM_COLUMNS, 1):
+        letter = get_column_letter(j)
+        rng = f"{letter}{first}:{letter}{last}"
+        col = schema.column(name)
+        dv = None
+        if name == "term":
+            dv = DataValidation(type="list", formula1=add_list(terms))
+        elif col.kind == "category":
+            dv = DataValidation(
+                type="list", formula1=add_list(list(schema.level_labels(name).values()))
+            )
+        elif col.kind == "bool":
+            dv = DataValidation(type="list", formula1='"是,否"')
+        elif name in ("math", "chinese"):
+            dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="150")
+        elif col.kind in ("int", "float") and name != "class_id":
+            kind = "whole" if col.kind == "int" else "decimal"
+            lo = "0" if col.lower is None else str(col.lower).removesuffix(".0")
+            hi = None if col.upper is None else str(col.upper).removesuffix(".0")
+            dv = (
+                DataValidation(type=kind, operator="between", formula1=lo, formula2=hi)
+                if hi
+                else DataValidation(type=kind, operator="greaterThanOrEqual", formula1=lo)
+            )
+        elif name == "class_id":
+            dv = DataValidation(type="whole", operator="between", formula1="1", formula2="99")
+        if dv is not None:
+            dv.error = f"请按填表说明填写“{_header(name)}”"
+            dv.errorTitle = "填写有误"
+            dv.showErrorMessage = True
+            ws.add_data_validation(dv)
+            dv.add(rng)
+        if name == "student_id":
+            for r in range(first, last + 1):
+                ws.cell(row=r, column=j).number_format = "@"
+    notes = wb.create_sheet("填表说明", 1)
+    notes.append(["列名", "填写说明", "可填写的值"])
+    for name in FORM_COLUMNS:
+        col = schema.column(name)
+        allowed = (
+            "、".join(schema.level_labels(name).values())
+            if col.levels
+            else ("是、否" if col.kind == "bool" else col.allowed)
+        )
+        notes.append([_header(name), _NOTES.get(name, col.description), allowed])
+    notes.append([])
+    notes.append(
+        [
+            "注意",
+            "本表不填写姓名、身份证号、出生日期、电话、住址等个人信息。次数类项目"
+            "为本学期累计，没有请填 0。每个学生每学期一行。",
+            "",
+        ]
+    )
+    notes.column_dimensions["A"].width = 22
+    notes.column_dimensions["B"].width = 70
+    notes.column_dimensions["C"].width = 40
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

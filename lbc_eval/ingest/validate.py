@@ -1,0 +1,384 @@
+"""Rules: each table's cells read, checked, and every problem recorded in one pass.
+
+:func:`validate_table` takes a :class:`~lbc_eval.ingest.read.Table` and returns a
+:class:`Part`: the rows in codebook form with internal columns ``_file, _sheet, _row`` (where
+each came from) and ``_bad`` (the row goes to quarantine). Problems are added to a
+:class:`~lbc_eval.ingest.problems.Problems` with file, sheet, row, cell, column and reason
+(the codes are listed in :mod:`lbc_eval.ingest.problems`).
+
+Checks, all collected before anything is decided:
+
+- required columns present (file level: a survey needs a student number or a resident ID,
+  a grade and a left-behind status; the bureau's tables their codebook-required columns);
+- every cell readable as its codebook type (:mod:`lbc_eval.ingest.values`), numbers within the
+  codebook's range, categories among its levels;
+- identifiers valid and consistent (:mod:`lbc_eval.ingest.identity`); sex and birth year as
+  written agree with the resident ID, and are derived from it when blank;
+- grade consistent with the birth year: age on 1 September of the school year minus grade in
+  [3, 10] (children normally start grade 1 at 6);
+- required values present: student, school, term, grade, sex, birth year, left-behind status.
+
+Scores: a survey's ``math`` or ``chinese`` column whose median absolute value is above 6
+holds raw marks, not standardised scores; it is checked against [0, 150] and standardised
+within grade and term when the terms are stacked (:mod:`lbc_eval.ingest.link`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from .header import Table, cell_ref
+from .identity import identify
+from .messages import (
+    AGE_MINUS_GRADE,
+    KIND_TABLE,
+    codebook_column,
+    message,
+    missing_message,
+    required_columns,
+    unknown_message,
+)
+from .problems import Problems
+from .terms import parse_birth_year, parse_class, parse_grade, parse_term, parse_year
+from .values import (
+    Parser,
+    apply,
+    category_parser,
+    parse_bool,
+    parse_identifier,
+    parse_number,
+    parse_text,
+)
+
+OnInvalid = Literal["quarantine", "set_missing"]
+#: Units of the support counts of a term, where a blank cell and 无 mean 0.
+ZERO_UNITS = frozenset({"times per term", "hours per term", "yuan"})
+RAW_SCORE_RANGE = (0.0, 150.0)
+_REQUIRED_BY_ROW = ("term", "school_id", "grade", "sex", "birth_year", "lb_status")
+_VALUE_CODES = frozenset(
+    {"not_a_number", "not_integer", "out_of_range", "unknown_label", "bad_date", "bad_term"}
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What every table is validated with (see :func:`lbc_eval.ingest.ingest`)."""
+
+    key: bytes = field(repr=False)
+    on_invalid: OnInvalid = "quarantine"
+    allow_synthetic_ids: bool = True
+
+
+@dataclass
+class Part:
+    """One table's rows in codebook form, and what link needs to know about them."""
+
+    kind: str
+    file: str
+    sheet: str | None
+    frame: pd.DataFrame
+    raw_scores: list[str] = field(default_factory=list)
+
+
+@functools.cache
+def parser_for(name: str, table: schema.Table) -> Parser:
+    """The cell parser of a codebook column (``table`` "form" for resident ID and birth date)."""
+    if name in ("student_id", "resident_id"):
+        return parse_identifier
+    special = {
+        "birth_date": parse_birth_year,
+        "class_id": parse_class,
+        "term": parse_term,
+        "grade": parse_grade,
+        "year": parse_year,
+        "policy_year": parse_year,
+    }
+    if name in special:
+        return special[name]
+    col = schema.column(name, table)
+    if col.kind == "category":
+        return category_parser(col.levels)
+    if col.kind == "bool":
+        return parse_bool
+    if col.kind in ("int", "float"):
+        support = col.unit in ZERO_UNITS
+        return functools.partial(
+            parse_number,
+            integer=col.kind == "int",
+            zero_words=support or (table == "schools" and col.lower == 0),
+            blank_zero=support and table == "panel",
+            share=col.unit == "share",
+        )
+    return parse_text
+
+
+class _Rows:
+    """Collects the problems of one table and flags rows for quarantine."""
+
+    def __init__(self, table: Table, file: str, problems: Problems, opts: Options) -> None:
+        self.table, self.file, self.problems, self.opts = table, file, problems, opts
+        self.name = KIND_TABLE[table.kind]
+        self.rows = np.array([r for r, _ in table.data], dtype=np.int64)
+        self.bad = np.zeros(len(self.rows), dtype=bool)
+        self.children: np.ndarray = np.full(len(self.rows), None, dtype=object)
+
+    def flag(
+        self,
+        idx: np.ndarray | list[int],
+        column: str,
+        reason: str,
+        *,
+        severity: str = "",
+        raw: np.ndarray | None = None,
+        extra: str = "",
+        text: str = "",
+    ) -> None:
+        sev = severity or ("quarantine" if reason not in ("class_unparsed",) else "warning")
+        j = self.table.columns.get(column)
+        msg = text or message(reason, column, self.name, extra)
+        for i in np.asarray(idx, dtype=np.int64):
+            row = int(self.rows[i])
+            self.problems.add(
+                reason,
+                msg,
+                file=self.file,
+                sheet=self.table.sheet,
+                row=row,
+                cell=cell_ref(row, j) if j is not None else None,
+                column=column,
+                header=self.table.headers.get(column),
+                value=None if raw is None else raw[i],
+                severity=sev,  # type: ignore[arg-type]
+                child=self.children[i],
+            )
+            if sev == "quarantine":
+                self.bad[i] = True
+
+
+def validate_table(
+    table: Table,
+    file: str,
+    problems: Problems,
+    opts: Options,
+    *,
+    school: str | None = None,
+    term: str | None = None,
+) -> Part:
+    """Read and check every cell of a table; see the module docstring.
+
+    Parameters
+    ----------
+    table : Table
+        From :func:`lbc_eval.ingest.read.find_tables`.
+    file : str
+        The file's name in reports.
+    problems : Problems
+        Where problems are recorded.
+    opts : Options
+    school, term : str, optional
+        The survey's school and term from outside its rows (the call, the file name or the
+        title rows); a 学校 or 学期 column, where filled in, takes precedence.
+
+    Returns
+    -------
+    Part
+    """
+    rows = _Rows(table, file, problems, opts)
+    n = len(rows.rows)
+    cells = (
+        np.array([c for _, c in table.data], dtype=object).reshape(n, len(table.columns))
+        if n
+        else np.empty((0, len(table.columns)), dtype=object)
+    )
+    raw = {name: cells[:, k] for k, name in enumerate(table.columns)}
+    missing = [g for g in required_columns(table.kind) if not any(c in raw for c in g)]
+    if table.kind == "survey":
+        if "school_id" not in raw and school is None:
+            missing.append(("school_id",))
+        if "term" not in raw and term is None:
+            missing.append(("term",))
+    if missing:
+        for group in missing:
+            reason = {"school_id": "school_unknown", "term": "term_unknown"}.get(
+                group[0], "missing_column"
+            )
+            msg = (
+                missing_message(group, table.kind, table.header_rows[-1])
+                if reason == "missing_column"
+                else unknown_message(group[0])
+            )
+            rows.flag(np.arange(n), group[0], reason, text=msg)
+        return Part(table.kind, file, table.sheet, _frame(rows, {}), [])
+    values: dict[str, np.ndarray] = {}
+    reasons: dict[str, np.ndarray] = {}
+    for name, col_cells in raw.items():
+        parsed = apply(
+            col_cells,
+            parser_for(name, rows.name if name not in ("resident_id", "birth_date") else "form"),
+        )
+        values[name], reasons[name] = parsed.values, parsed.reasons
+        problems.count_fixes(file, name, parsed.fixes)
+    raw_scores: list[str] = []
+    if table.kind == "survey":
+        _identity(rows, values, reasons, raw, opts)
+    for name in values:
+        if name in ("student_id", "resident_id"):
+            continue
+        _check_values(rows, name, values, reasons, raw, raw_scores)
+    if table.kind == "survey":
+        _survey_rules(rows, values, raw, school=school, term=term)
+    else:
+        for name in (c.name for c in schema.columns(rows.name) if c.required):
+            blank = np.flatnonzero(pd.isna(values[name].astype(object)) & ~rows.bad)
+            rows.flag(blank, name, "missing_value")
+    values.pop("resident_id", None)
+    values.pop("birth_date", None)
+    return Part(table.kind, file, table.sheet, _frame(rows, values), raw_scores)
+
+
+def _identity(
+    rows: _Rows, values: dict[str, Any], reasons: dict[str, Any], raw: dict[str, Any], opts: Options
+) -> None:
+    n = len(rows.rows)
+    ident = identify(
+        values.get("student_id"),
+        values.get("resident_id"),
+        n,
+        key=opts.key,
+        student_no_reasons=reasons.get("student_id"),
+        resident_id_reasons=reasons.get("resident_id"),
+        allow_synthetic=opts.allow_synthetic_ids,
+    )
+    rows.children = ident.student_id
+    rows.problems.count_fixes(rows.file, "student_id", ident.fixes)
+    ignored = "; the resident ID is ignored (the student number identifies the child)"
+    for i, column, reason, severity in ident.issues:
+        extra = ignored if severity == "warning" else ""
+        rows.flag([i], column, reason, severity=severity, raw=raw.get(column), extra=extra)
+    values["student_id"] = ident.student_id
+    reasons.pop("student_id", None)
+    reasons.pop("resident_id", None)
+    values["_id_sex"], values["_id_birth_year"] = ident.id_sex, ident.id_birth_year
+
+
+def _check_values(
+    rows: _Rows,
+    name: str,
+    values: dict[str, Any],
+    reasons: dict[str, Any],
+    raw: dict[str, Any],
+    raw_scores: list[str],
+) -> None:
+    if name.startswith("_"):
+        return
+    table = "form" if name == "birth_date" else rows.name
+    col = codebook_column(name, table)
+    v, why = values[name], reasons[name].copy()
+    lower, upper = (col.lower, col.upper) if col is not None else (None, None)
+    if col is not None and col.kind == "int":  # what the column's integer type can hold
+        cap = 2 ** (col.bits - 1) - 1
+        upper = cap if upper is None else min(upper, cap)
+    if name in ("math", "chinese") and rows.table.kind == "survey":
+        nums = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").abs()
+        if nums.notna().any() and float(nums.median()) > 6:
+            lower, upper = RAW_SCORE_RANGE
+            raw_scores.append(name)
+    if name == "birth_date":
+        lower, upper = schema.column("birth_year").lower, schema.column("birth_year").upper
+    if lower is not None or upper is not None:
+        nums = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").to_numpy(float)
+        out = ((lower is not None) & (nums < (lower if lower is not None else 0))) | (
+            (upper is not None) & (nums > (upper if upper is not None else 0))
+        )
+        why[out & pd.isna(why.astype(object))] = "out_of_range"
+    flagged = np.flatnonzero(~pd.isna(why.astype(object)))
+    if not len(flagged):
+        return
+    key = name in ("school_id", "year", "destination_id", "term", "grade") or (
+        col is not None and col.required
+    )
+    soft = rows.opts.on_invalid == "set_missing" and not key
+    for reason in pd.unique(why[flagged]):
+        idx = flagged[why[flagged] == reason]
+        severity = "warning" if soft or reason == "class_unparsed" else "quarantine"
+        extra = "; set missing" if soft and reason in _VALUE_CODES else ""
+        rows.flag(idx, name, str(reason), severity=severity, raw=raw.get(name), extra=extra)
+    v[flagged] = None
+
+
+def _survey_rules(
+    rows: _Rows,
+    values: dict[str, Any],
+    raw: dict[str, Any],
+    *,
+    school: str | None,
+    term: str | None,
+) -> None:
+    n = len(rows.rows)
+    for name, default in (("school_id", school), ("term", term)):
+        col = values.get(name, np.full(n, None, dtype=object))
+        values[name] = np.where(pd.isna(col.astype(object)), default, col)
+    for name, derived, fix in (
+        ("sex", "_id_sex", "sex_from_id"),
+        ("birth_year", "_id_birth_year", "birth_year_from_id"),
+    ):
+        stated = values.get(name)
+        if name == "birth_year" and stated is None and "birth_date" in values:
+            stated = values["birth_date"]
+        elif name == "birth_year" and stated is not None and "birth_date" in values:
+            stated = np.where(pd.isna(stated.astype(object)), values["birth_date"], stated)
+        ids = values[derived]
+        if stated is None:
+            stated = np.full(n, None, dtype=object)
+        has_id, has_stated = ~pd.isna(ids.astype(object)), ~pd.isna(stated.astype(object))
+        clash = np.flatnonzero(has_id & has_stated & (ids != stated) & ~rows.bad)
+        column = name if name in rows.table.columns else "birth_date"
+        rows.flag(clash, column, f"{name}_mismatch", raw=raw.get(column))
+        fill = has_id & ~has_stated
+        rows.problems.count_fixes(rows.file, name, Counter({fix: int(fill.sum())}))
+        values[name] = np.where(has_stated, stated, ids)
+    for name in _REQUIRED_BY_ROW:
+        blank = np.flatnonzero(pd.isna(values[name].astype(object)) & ~rows.bad)
+        rows.flag(blank, name, "missing_value")
+    year = pd.Series(values["term"], dtype=object).str[:4]
+    age = pd.to_numeric(year, errors="coerce") - pd.to_numeric(
+        pd.Series(values["birth_year"], dtype=object), errors="coerce"
+    )
+    diff = (age - pd.to_numeric(pd.Series(values["grade"], dtype=object))).to_numpy(float)
+    odd = (diff < AGE_MINUS_GRADE[0]) | (diff > AGE_MINUS_GRADE[1])
+    rows.flag(np.flatnonzero(odd & ~rows.bad), "grade", "grade_age", raw=raw.get("grade"))
+    if "class_id" in values:
+        entry = (
+            pd.to_numeric(year, errors="coerce")
+            - pd.to_numeric(pd.Series(values["grade"], dtype=object), errors="coerce")
+            + 1
+        )
+        number = pd.Series(values["class_id"], dtype=object)
+        ok = number.notna() & entry.notna() & pd.Series(values["school_id"]).notna()
+        label = (
+            pd.Series(values["school_id"], dtype=object).astype(str)
+            + "-"
+            + entry.fillna(0).astype(int).astype(str)
+            + "-"
+            + number.fillna(0).astype(int).map("{:02d}".format)
+        )
+        values["class_id"] = label.where(ok, None).to_numpy(object)
+    for k in ("_id_sex", "_id_birth_year"):
+        values.pop(k)
+
+
+def _frame(rows: _Rows, values: dict[str, np.ndarray]) -> pd.DataFrame:
+    index = pd.RangeIndex(len(rows.rows))
+    frame = pd.DataFrame({k: v for k, v in values.items() if not k.startswith("_")}, index=index)
+    frame["_file"] = rows.file
+    frame["_sheet"] = rows.table.sheet
+    frame["_row"] = rows.rows
+    frame["_bad"] = rows.bad
+    return frame

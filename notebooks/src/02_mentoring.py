@@ -1,0 +1,83 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 2. 结对帮扶：多谈心、多家访有用吗？ / Mentoring: does more contact help, and where does it stop paying off?
+#
+# **Question (Q1).** Paired mentors (Party cadres, volunteer teachers) talk with left-behind
+# children, visit their homes and keep in touch with their parents ("三多"). Does a term with
+# more contacts lead to fewer emotional and behavioural difficulties (SDQ), better attendance
+# and better scores the next term, and where do extra contacts stop adding much?
+#
+# **Data.** Mentored child-terms (a mentor that term) followed to the same child's next term.
+# Dose = talks + home visits + contacts with parents that term.
+#
+# **Method.** Within-child comparison: child and term fixed effects, so a child's stable need
+# (mentors see needier children more often) cancels out; the variation comes from terms in
+# which the same child got more or fewer contacts (for example because volunteers were
+# scarce). Binned doses (0, 1–2, 3–5, 6+) and a smooth curve give the shape; the average
+# marginal effect (AME) of one more contact summarises it. Errors are clustered by school; with
+# fewer than 50 schools the wild cluster bootstrap gives the p-values and intervals. The naive
+# cross-sectional slope is shown beside it for contrast. Assumption: contacts do not respond to
+# how the child was doing that term, beyond what the left-behind status (controlled) captures.
+
+# %% tags=["parameters"]
+DATA = None  # cohort folder; None = the shipped synthetic cohort
+OUT = None  # output folder for exported tables (None = do not write files)
+LANG = "zh"  # labels: "zh", "en" or "both"
+SEED = 0  # bootstrap seed
+
+# %%
+import matplotlib.pyplot as plt
+
+from lbc_eval import report
+from lbc_eval.dose import fit_dose_response
+from lbc_eval.multiple import adjust_pvalues
+from lbc_eval.plots import plot_dose_response
+
+cohort = report.load(DATA)
+truth = cohort.truth  # None for real data
+print(cohort)
+
+# %% [markdown]
+# ## Next-term SDQ total difficulties (0–40, lower is better)
+
+# %%
+sdq = fit_dose_response(cohort.panel, outcome="sdq_total", seed=SEED, reps=999)
+report.show(sdq, truth=truth)
+
+# %%
+ax = plot_dose_response(sdq, truth=truth, lang=LANG)
+plt.show()
+
+# %% [markdown]
+# ## Attendance and scores, and all four outcomes together
+#
+# Testing four outcomes at once raises the chance of a false finding; the Romano–Wolf adjusted
+# p-values (from one shared wild bootstrap) control the family-wise error rate.
+
+# %%
+results = {"sdq_total": sdq}
+for outcome in ("attendance", "math", "chinese"):
+    results[outcome] = fit_dose_response(cohort.panel, outcome=outcome, seed=SEED, reps=999)
+    report.show(results[outcome], truth=truth)
+
+# %%
+adjusted = adjust_pvalues(results, term="ame", method="romano-wolf", reps=999, seed=SEED)
+report.print_table(adjusted)
+
+# %% [markdown]
+# ## What this shows, and what it does not
+#
+# - The within-child AME is the effect of one more contact for the mentored children, averaged
+#   over the contacts they actually received; the curve shows diminishing returns.
+# - The naive cross-sectional slope has the wrong sign here: needier children get more
+#   contacts and have more difficulties. Never read the cross-section as an effect.
+# - It does not show what one more contact would do for children who are not paired, nor the
+#   effect of the mentoring programme as a whole (every term of a child is mentored or not for
+#   reasons that also matter).
