@@ -1,0 +1,107 @@
+"""The command line, ``lbc-eval``: each command is one call into the library.
+
+``lbc-eval synth``
+    :func:`lbc_eval.simulate` a synthetic cohort, :meth:`~lbc_eval.Cohort.write` it, and
+    optionally :meth:`~lbc_eval.Cohort.export_school_files` the messy school files.
+``lbc-eval codebook``
+    :func:`lbc_eval.schema.write_codebook` (and the knobs page of the generator).
+``lbc-eval ingest``
+    :func:`lbc_eval.ingest.ingest` the school files, :meth:`~lbc_eval.ingest.IngestResult.write`.
+``lbc-eval template``
+    :func:`lbc_eval.ingest.write_template`: the survey form for schools.
+``lbc-eval run``
+    :func:`lbc_eval.report.run`: execute the notebooks on a cohort (executed notebooks, HTML).
+``lbc-eval brief``
+    :func:`lbc_eval.report.brief`: the evidence brief (HTML without code, Chinese or English).
+``lbc-eval scan``
+    :func:`lbc_eval.scan.scan`: look for identifying values in files before they are shared.
+
+Errors the kit raises on purpose (:class:`~lbc_eval.errors.LbcEvalError`) are printed as
+``lbc-eval: error: <message>`` with exit status 2, like usage errors; there is no traceback.
+Importing this module reads no file and imports none of the heavy modules: the commands import
+what they need.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import LbcEvalError
+from . import ingest, report, synth
+from .synth import MADE_BY, parse_knob
+
+PROG = "lbc-eval"
+__all__ = ["MADE_BY", "PROG", "build_parser", "main", "parse_knob"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``lbc-eval`` and its sub-commands.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Evaluate support for rural left-behind children: synthetic cohorts with "
+        "known truth, the codebook, ingest of the records schools keep, the notebooks, the brief, "
+        "and a privacy scan of what is shared.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(
+        title="commands",
+        dest="command",
+        required=True,
+        metavar="{synth,codebook,ingest,template,run,brief,scan}",
+    )
+
+    synth.add_parsers(sub)
+    ingest.add_parsers(sub)
+    report.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``lbc-eval`` with ``argv`` (default: the process's arguments).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 2 on a usage error or an error of the kit (printed as
+        ``lbc-eval: error: ...`` on stderr), 1 when the operating system refuses a file, 130
+        when interrupted.
+
+    Examples
+    --------
+    >>> main(["codebook", "--out", "docs"])  # doctest: +SKIP
+    0
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["scan"]:  # the scanner parses its own arguments (and --help)
+        from ..scan import main as scan_main
+
+        return scan_main(argv[1:])
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (already printed)
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return int(args.run(args))
+    except LbcEvalError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,203 @@
+"""``lbc-eval ingest`` and ``lbc-eval template``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpecError
+from .synth import check_out
+
+# --- ingest and template ------------------------------------------------------------------------
+
+
+def _pairs(values: list[str] | None, option: str) -> str | dict[str, str] | None:
+    """``--school FILE=ID`` (repeatable) as a mapping, or one bare ``ID`` for every file."""
+    if not values:
+        return None
+    if len(values) == 1 and "=" not in values[0]:
+        return values[0]
+    out = {}
+    for v in values:
+        name, sep, value = v.rpartition("=")
+        if not sep or not name or not value:
+            raise SpecError(option, f"{v!r} is not FILE=VALUE (or one VALUE for every file)")
+        out[name] = value
+    return out
+
+
+def ingest_command(args: argparse.Namespace) -> int:
+    """``lbc-eval ingest``: read school files, write the cohort, quarantine, report, manifest.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of the ``ingest`` sub-command.
+
+    Returns
+    -------
+    int
+        0 when the files were ingested (quarantined rows included: see the report).
+    """
+    from ..ids import synthetic_key
+    from ..ingest import KEY_ENV, create_key, ingest, load_key
+    from ..ingest.keys import check_output
+
+    out = Path(args.out)
+    check_output(out, allow_inside_repo=args.allow_inside_repo)
+    check_out(out)
+    if args.synthetic_seed is not None:
+        if args.key_file or args.create_key:
+            raise SpecError("--synthetic-seed", "give either --synthetic-seed or --key-file")
+        key = synthetic_key(args.synthetic_seed)
+        print(f"note: the public key of synthetic seed {args.synthetic_seed}: synthetic data only")
+    else:
+        if args.key_file and out.resolve() in Path(args.key_file).resolve().parents:
+            raise SpecError("--key-file", "the key must not be kept inside the output folder")
+        if args.create_key:
+            if not args.key_file:
+                raise SpecError("--create-key", "name the new key file with --key-file PATH")
+            create_key(args.key_file, allow_inside_repo=args.allow_inside_repo)
+            print(
+                f"created key file {args.key_file} (mode 600): keep it safe and outside the "
+                "repository; the same key gives the same pseudonyms next time"
+            )
+        key = load_key(args.key_file, allow_inside_repo=args.allow_inside_repo)
+        if not args.key_file:
+            print(f"using the key in ${KEY_ENV}")
+    result = ingest(
+        args.paths,
+        key=key,
+        school=_pairs(args.school, "--school"),
+        term=_pairs(args.term, "--term"),
+        engine=args.engine,
+        on_invalid=args.on_invalid.replace("-", "_"),
+        allow_synthetic_ids=not args.reject_synthetic_ids,
+        progress=not args.quiet,
+    )
+    result.write(out, format=args.format, allow_inside_repo=args.allow_inside_repo)
+    text = result.summary()
+    print(text.split("\nfiles with quarantined rows")[0].rstrip())
+    print()
+    print(
+        f"written to {out}: cohort ({args.format}), quarantine.csv, warnings.csv, report.csv, "
+        "report.txt, manifest.json"
+    )
+    return 0
+
+
+def template_command(args: argparse.Namespace) -> int:
+    """``lbc-eval template``: write the Excel survey form schools should fill in.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of the ``template`` sub-command.
+
+    Returns
+    -------
+    int
+        0 on success.
+    """
+    from ..ingest import write_template
+
+    path = write_template(args.out, school=args.school, term=args.term)
+    print(f"wrote {path}")
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``ingest`` and ``template`` to the sub-command parsers."""
+    ingest = sub.add_parser(
+        "ingest",
+        help="ingest school workbooks into a pseudonymised cohort",
+        description="Read the survey workbooks and CSVs schools hand in (and the bureau's\n"
+        "training and destination tables), pseudonymise every child with a secret key, and\n"
+        "write the cohort with quarantine.csv, warnings.csv, report.csv, report.txt and\n"
+        "manifest.json. Every row read ends in the cohort or the quarantine.",
+        epilog="examples:\n"
+        "  lbc-eval ingest ~/records/2024 --out ~/lbc/cohort --key-file ~/lbc/key --create-key\n"
+        "  lbc-eval ingest a.xlsx b.csv --out ~/lbc/c --key-file ~/lbc/key --school a.xlsx=S01\n"
+        "  LBC_EVAL_KEY=... lbc-eval ingest ~/records --out ~/lbc/cohort\n"
+        "  lbc-eval ingest out/s3/school_files --out /tmp/s3 --synthetic-seed 3\n"
+        "Reason codes: docs/ingest.md.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ingest.add_argument("paths", nargs="+", metavar="FILES_OR_DIRS", help="files and folders")
+    ingest.add_argument(
+        "--out", required=True, metavar="DIR", help="output folder (outside any git working tree)"
+    )
+    ingest.add_argument(
+        "--key-file", metavar="PATH", help="the secret key (hex, mode 600); else $LBC_EVAL_KEY"
+    )
+    ingest.add_argument(
+        "--create-key",
+        action="store_true",
+        help="create the key file first (refuses to overwrite one)",
+    )
+    ingest.add_argument(
+        "--synthetic-seed",
+        type=int,
+        metavar="N",
+        help="use the public key of synthetic seed N (synthetic data only)",
+    )
+    ingest.add_argument(
+        "--school",
+        action="append",
+        metavar="FILE=ID",
+        help="school of a file without a 学校 column (repeatable; a bare ID applies to every file)",
+    )
+    ingest.add_argument(
+        "--term",
+        action="append",
+        metavar="FILE=TERM",
+        help="term (2024-1) of a file without a 学期 column (repeatable)",
+    )
+    ingest.add_argument(
+        "--engine",
+        choices=["calamine", "openpyxl"],
+        default="calamine",
+        help="xlsx reader (default: calamine)",
+    )
+    ingest.add_argument(
+        "--on-invalid",
+        choices=["quarantine", "set-missing"],
+        default="quarantine",
+        help="an unreadable optional value quarantines the row (default) or is "
+        "set missing with a warning",
+    )
+    ingest.add_argument(
+        "--format",
+        choices=["parquet", "csv"],
+        default="parquet",
+        help="cohort table format (default: parquet)",
+    )
+    ingest.add_argument(
+        "--allow-inside-repo",
+        action="store_true",
+        help="allow outputs and key inside a git working tree (synthetic data)",
+    )
+    ingest.add_argument(
+        "--reject-synthetic-ids",
+        action="store_true",
+        help="treat the synthetic province code 99 as invalid",
+    )
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.set_defaults(run=ingest_command)
+
+    template = sub.add_parser(
+        "template",
+        help="write the Excel survey form schools should fill in",
+        description="Write the survey form: the codebook's Chinese headers, drop-down lists\n"
+        "for categories, number checks for counts and an instructions sheet. Filled in as\n"
+        "instructed, it ingests with no quarantined row.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    template.add_argument("--out", required=True, metavar="FILE.xlsx", help="file to write")
+    template.add_argument("--school", metavar="ID", help="school code written into the form")
+    template.add_argument("--term", metavar="TERM", help="term written into the form (2024-1)")
+    template.set_defaults(run=template_command)
+
+
+# --- parser -----------------------------------------------------------------------------------

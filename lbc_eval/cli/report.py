@@ -1,0 +1,133 @@
+"""``lbc-eval run``, ``lbc-eval brief`` and ``lbc-eval scan``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import LbcEvalError
+
+
+def _scan_outputs(paths: list[Path]) -> None:
+    """Refuse to finish when an output holds something that identifies a child."""
+    from ..scan import scan
+
+    report = scan(paths)
+    if report.errors or not report.ok:
+        print(report.summary(), file=sys.stderr)
+        raise LbcEvalError(
+            "the outputs hold values that may identify a child (listed above, masked); do not "
+            "share them. Fix the notebook or the data, then run again"
+        )
+    print(f"scanned {report.files} output file(s): nothing that identifies a child")
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``lbc-eval run``: execute every notebook on a cohort, then the brief, then scan."""
+    from ..report import brief, run
+
+    out = Path(args.out)
+    records = run(
+        args.data,
+        out,
+        lang=args.lang,
+        seed=args.seed,
+        only=args.notebooks,
+        allow_inside_repo=args.allow_inside_repo,
+    )
+    written = [p for r in records for p in (r.executed, r.html)]
+    if not args.no_brief:
+        written.append(brief(out, lang=args.lang, data=args.data, seed=args.seed))
+    _scan_outputs(written)
+    total = sum(r.seconds for r in records)
+    print(f"ran {len(records)} notebook(s) in {total:.1f} s; outputs in {out}")
+    for r in records:
+        print(f"  {r.notebook:<28} {r.seconds:6.1f} s  {r.html}")
+    if not args.no_brief:
+        print(f"brief: {written[-1]}")
+    return 0
+
+
+def brief_command(args: argparse.Namespace) -> int:
+    """``lbc-eval brief``: render the work-plan notebook as the evidence brief, then scan it."""
+    from ..report import brief
+
+    path = brief(Path(args.out), lang=args.lang, data=args.data, seed=args.seed)
+    _scan_outputs([path])
+    print(f"brief: {path}")
+    return 0
+
+
+def scan_command(args: argparse.Namespace) -> int:
+    """``lbc-eval scan`` without arguments: the scanner's usage (main() hands it the rest)."""
+    from ..scan import main as scan_main
+
+    return scan_main([])
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``run``, ``brief`` and ``scan`` to the sub-command parsers."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data",
+        metavar="DIR",
+        default=None,
+        help="cohort folder (default: the shipped synthetic cohort)",
+    )
+    common.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    common.add_argument(
+        "--lang",
+        choices=["zh", "en", "both"],
+        default="zh",
+        help="language of labels and of the brief (default: zh)",
+    )
+    common.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+
+    run = sub.add_parser(
+        "run",
+        parents=[common],
+        help="execute the notebooks on a cohort and write the brief",
+        description="Execute every numbered notebook on a cohort with papermill, write the\n"
+        "executed notebooks and a self-contained HTML page of each, render the evidence brief,\n"
+        "and scan everything written for values that could identify a child.",
+        epilog="examples:\n"
+        "  lbc-eval run --out out/run                       # the shipped synthetic cohort\n"
+        "  lbc-eval run --data ~/lbc/cohort --out ~/lbc/run --lang en\n"
+        "Outputs of real cohorts must be written outside the repository.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--notebooks",
+        nargs="+",
+        metavar="NN",
+        help="only the notebooks whose names start with these (e.g. 01 04)",
+    )
+    run.add_argument("--no-brief", action="store_true", help="do not render the brief")
+    run.add_argument(
+        "--allow-inside-repo",
+        action="store_true",
+        help="allow a real cohort's outputs inside a git working tree",
+    )
+    run.set_defaults(run=run_command)
+
+    brief = sub.add_parser(
+        "brief",
+        parents=[common],
+        help="render the evidence brief (HTML, no code)",
+        description="Render the work-plan notebook as a self-contained HTML brief without code\n"
+        "(fonts embedded, no network), in Chinese or English; runs the notebook first if the\n"
+        "output folder does not hold it in that language.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    brief.set_defaults(run=brief_command)
+
+    scan = sub.add_parser(
+        "scan",
+        help="find IDs, phone numbers, student numbers and names in files",
+        description="Scan notebooks, HTML, CSV, Excel and Parquet files for resident IDs,\n"
+        "student numbers, phone numbers and listed names; exit 1 when any is found.\n"
+        "lbc-eval scan --help lists its options.",
+    )
+    scan.set_defaults(run=scan_command)
