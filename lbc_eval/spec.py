@@ -152,6 +152,13 @@ class SynthSpec:
         "(Hedges & Hedberg 2007; no China-specific figure).",
     )
     class_icc: float = _k(0.05, 0, 0.3, "Share of score variance between classes within schools.")
+    school_icc_sdq: float = _k(
+        0.03,
+        0,
+        0.3,
+        "Share of SDQ variance between schools (assumption: mental-health outcomes cluster "
+        "much less than scores).",
+    )
     quality_score_corr: float = _k(
         0.6, -1, 1, "Correlation of a school's management quality with its score effect."
     )

@@ -166,9 +166,10 @@ def term(
     )
     base["sdq_total"] = (
         w.a_sdq
+        + w.school_effect_sdq[school]
         + spec.counseling_effect_sdq * st.prev_counsel
         + spec.move_effect_sdq * st.moved
-        + np.sqrt(0.46) * eps[2]
+        + np.sqrt(max(1e-9, 0.46 - spec.school_icc_sdq)) * eps[2]
     )
     base["attendance"] = w.a_att + np.sqrt(0.5) * eps[3]
     z = {o: base[o] + gaps[o] + dose_effect(spec, o, prev_c) for o in OUTCOMES}

@@ -79,6 +79,7 @@ class World:
     school_level: np.ndarray  # int, S (0 primary, 1 junior)
     school_quality: np.ndarray  # float, S
     school_effect: np.ndarray  # float, S: u_s
+    school_effect_sdq: np.ndarray  # float, S: u^S_s
     school_teachers: np.ndarray  # int, S
     trained_share: np.ndarray  # float, S x years
     training_person_times: np.ndarray  # int, S x years
@@ -297,6 +298,7 @@ def build_world(spec: SynthSpec) -> World:
     tutoring = rng.random(S) < spec.p_tutoring_school
     scholarship_pref = 0.8 + spec.scholarship_lb_preference_sd * rng.standard_normal(S)
     supply = spec.supply_sd * rng.standard_normal((S, spec.n_terms)) - spec.supply_sd**2 / 2
+    school_effect_sdq = np.sqrt(spec.school_icc_sdq) * rng.standard_normal(S)
 
     # --- identifiers: synthetic resident IDs (province 99) and keyed pseudonyms
     area = 100 + town.astype(np.int64)  # 99 01 TT: prefecture 01, county code per township
@@ -314,6 +316,7 @@ def build_world(spec: SynthSpec) -> World:
         school_level=school_level,
         school_quality=quality,
         school_effect=school_effect,
+        school_effect_sdq=school_effect_sdq,
         school_teachers=teachers,
         trained_share=trained,
         training_person_times=person_times,
