@@ -11,7 +11,7 @@ import pytest
 from lbc_eval.did import fit_did, multiplier_bootstrap
 from lbc_eval.errors import DroppedRowsWarning, EstimationError, NoVariationError
 
-MPDTA = Path(__file__).parent / "data" / "mpdta.csv"
+MPDTA = Path(__file__).resolve().parents[1] / "data" / "reference" / "mpdta.csv"
 
 # R `did`, att_gt(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
 # xformla=~1, est_method="reg"), never-treated controls, varying base period: point estimates

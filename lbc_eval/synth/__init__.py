@@ -53,9 +53,9 @@ and likewise Chinese (child effect correlated 0.7). :math:`x_{sy}` is the school
 teacher share, :math:`W_{it}` = the child lives with its parents after moving,
 :math:`h_{it}` tutoring hours, :math:`g_s` the left-behind gaps. SDQ
 :math:`= \mathrm{clip}(\mathrm{round}(12.3 + 6 z), 0, 40)` with
-:math:`z = a^S_i + u^S_s + g^S_{L} + f_S(C_{i,t-1}) + \kappa 1[\mathrm{couns}_{i,t-1} > 0] + \beta^S_{mv}
-W_{it} + \varepsilon^S_{it}`; attendance :math:`= \mathrm{clip}(\mathrm{round}(0.95 + 0.03 z^A,
-3), 0, 1)`. Counselling targets high SDQ in the previous term.
+:math:`z = a^S_i + u^S_s + g^S_{L} + f_S(C_{i,t-1}) + \kappa 1[\mathrm{couns}_{i,t-1} > 0]
++ \beta^S_{mv} W_{it} + \varepsilon^S_{it}`; attendance :math:`= \mathrm{clip}(\mathrm{round}(0.95
++ 0.03 z^A, 3), 0, 1)`. Counselling targets high SDQ in the previous term.
 
 *Teacher training (Q2), uneven and not at random.* Each year a school trains a share
 :math:`\Lambda(-1.6 + \tau q_s + 0.3 \log(\text{teachers}) + 0.5\xi_{sy})/2` of its untrained
