@@ -63,8 +63,12 @@ def inside_git_tree(path: Path) -> bool:
     while not p.exists():
         p = p.parent
     try:
-        out = subprocess.run(["git", "-C", str(p), "rev-parse", "--is-inside-work-tree"],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "-C", str(p), "rev-parse", "--is-inside-work-tree"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return out.returncode == 0 and out.stdout.strip() == "true"
@@ -116,10 +120,18 @@ def run(
         start = time.perf_counter()
         target = out / "notebooks" / nb.name
         pm.execute_notebook(
-            str(nb), str(target), cwd=str(NOTEBOOK_DIR), kernel_name="python3",
-            parameters={"DATA": str(data_path.resolve()), "OUT": str(out.resolve()),
-                        "LANG": lang, "SEED": seed},
-            progress_bar=False, log_output=False,
+            str(nb),
+            str(target),
+            cwd=str(NOTEBOOK_DIR),
+            kernel_name="python3",
+            parameters={
+                "DATA": str(data_path.resolve()),
+                "OUT": str(out.resolve()),
+                "LANG": lang,
+                "SEED": seed,
+            },
+            progress_bar=False,
+            log_output=False,
         )
         page = out / "html" / nb.with_suffix(".html").name
         page.write_text(render_html(target, lang=lang, include_code=True), encoding="utf-8")
@@ -130,8 +142,14 @@ def run(
     return records
 
 
-def brief(out: str | Path, *, lang: str = "zh", data: str | Path | None = None,
-          seed: int = 0, progress: Callable[[str], None] | None = print) -> Path:
+def brief(
+    out: str | Path,
+    *,
+    lang: str = "zh",
+    data: str | Path | None = None,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = print,
+) -> Path:
     """Render the work-plan notebook as the evidence brief ``out/brief_{lang}.html``.
 
     Uses ``out/notebooks/05_work_plan.ipynb`` when :func:`run` has made it in the same language,
@@ -194,7 +212,7 @@ def render_html(nb_path: str | Path, *, lang: str = "zh", include_code: bool = F
         if tags & other:
             continue
         if cell.cell_type == "markdown":
-            parts.append(markdown2html_mistune(cell.source))
+            parts.append(_no_anchors(markdown2html_mistune(cell.source)))
             continue
         if cell.cell_type != "code" or (not include_code and tags & _HIDDEN_TAGS):
             continue
@@ -205,9 +223,17 @@ def render_html(nb_path: str | Path, *, lang: str = "zh", include_code: bool = F
     body = "\n".join(p for p in parts if p)
     title = html.escape(Path(nb_path).stem)
     font = _font_face(_visible_text(body) + title)
-    return (f'<!DOCTYPE html>\n<html lang="{"en" if lang == "en" else "zh"}"><head>'
-            f'<meta charset="utf-8"><title>{title}</title><style>{font}{_CSS}</style></head>'
-            f"<body>\n{body}\n</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{"en" if lang == "en" else "zh"}"><head>'
+        f'<meta charset="utf-8"><title>{title}</title><style>{font}{_CSS}</style></head>'
+        f"<body>\n{body}\n</body></html>\n"
+    )
+
+
+def _no_anchors(markup: str) -> str:
+    import re
+
+    return re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", markup)
 
 
 def _output_html(output: Any) -> str:
@@ -223,7 +249,7 @@ def _output_html(output: Any) -> str:
     if "text/markdown" in data:
         from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-        return markdown2html_mistune("".join(data["text/markdown"]))
+        return _no_anchors(markdown2html_mistune("".join(data["text/markdown"])))
     if "text/plain" in data:
         text = "".join(data["text/plain"])
         if text.startswith("<Figure size"):
@@ -256,15 +282,23 @@ def _font_face(text: str) -> str:
     buf = io.BytesIO()
     font.save(buf)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f"@font-face {{ font-family: 'LbcCJK'; "
-            f"src: url(data:font/otf;base64,{data}) format('opentype'); }}\n")
+    return (
+        f"@font-face {{ font-family: 'LbcCJK'; "
+        f"src: url(data:font/otf;base64,{data}) format('opentype'); }}\n"
+    )
 
 
 # --- notebook display ---------------------------------------------------------------------------
 
 
-def show(result: Any, *, truth: Any = None, digits: int = 3, columns: Sequence[str] | None = None,
-         title: str | None = None) -> None:
+def show(
+    result: Any,
+    *,
+    truth: Any = None,
+    digits: int = 3,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+) -> None:
     """Print a result's tidy table, rounded (stable across machines), with the truth if given.
 
     Notebooks print rather than display HTML so that nbval compares the numbers themselves.
@@ -273,8 +307,11 @@ def show(result: Any, *, truth: Any = None, digits: int = 3, columns: Sequence[s
 
     table = result.vs_truth(truth) if truth is not None and result.truth_lookup else result.tidy()
     keys = [c for c in ("group", "time", "event_time") if c in table.columns]
-    cols = list(columns) if columns else ["term", *keys, "estimate", "std_error", "conf_low",
-                                          "conf_high", "p_value"]
+    cols = (
+        list(columns)
+        if columns
+        else ["term", *keys, "estimate", "std_error", "conf_low", "conf_high", "p_value"]
+    )
     if "truth" in table.columns and not columns:
         cols += ["truth", "covered"]
     table = table[[c for c in cols if c in table.columns]].copy()
@@ -289,12 +326,34 @@ def show(result: Any, *, truth: Any = None, digits: int = 3, columns: Sequence[s
         print(f"note: {note}")
 
 
-def print_table(frame: Any, *, digits: int = 3, index: bool = False) -> None:
-    """Print a data frame with floats rounded to ``digits`` (stable notebook output)."""
+def rounded(frame: Any, *, digits: int = 3) -> Any:
+    """A copy of ``frame`` with numbers as strings: floats rounded to ``digits``, missing
+    values blank, so that printed and displayed tables are the same on every machine."""
     import pandas as pd
 
     out = frame.copy()
     for c in out.columns:
-        if pd.api.types.is_float_dtype(out[c]):
-            out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
-    print(out.to_string(index=index))
+        s = out[c]
+        if pd.api.types.is_float_dtype(s):
+            out[c] = s.map(
+                lambda v: "" if pd.isna(v) else f"{v:.{digits}f}".replace("-0.000", "0.000")
+            )
+        else:
+            out[c] = s.astype(object).where(s.notna(), "").map(str)
+    return out
+
+
+def print_table(frame: Any, *, digits: int = 3, index: bool = False) -> None:
+    """Print a data frame with floats rounded to ``digits`` (stable notebook output)."""
+    print(rounded(frame, digits=digits).to_string(index=index))
+
+
+def display_table(frame: Any, *, digits: int = 3) -> None:
+    """Display a rounded data frame (an HTML table in JupyterLab and in the brief; nbval
+    compares its plain-text form, which is as stable as :func:`print_table`)."""
+    import pandas as pd
+    from IPython.display import display
+
+    table = rounded(frame, digits=digits)
+    with pd.option_context("display.max_colwidth", None, "display.width", 200):
+        display(table.set_index(table.columns[0]))

@@ -150,7 +150,19 @@ def actions(ev: Evidence, *, lang: str = "zh") -> pd.DataFrame:
     for c in ("schools_needed", "children_per_school"):
         if c in out:
             out[c] = out[c].astype("Int64")
+    if lang == "zh":
+        out = out.rename(columns=_HEADERS_ZH)
     return out
+
+
+_HEADERS_ZH = {
+    "action": "措施",
+    "evidence": "依据（估计值 [95% 置信区间]）",
+    "pilot_outcome": "试点结局",
+    "effect_sd": "拟检出效应（标准差）",
+    "schools_needed": "需随机分配学校数",
+    "children_per_school": "每校儿童数",
+}
 
 
 def _evidence_text(ev: Evidence, action: str, last: pd.Series, *, zh: bool) -> str:

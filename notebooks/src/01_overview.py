@@ -19,8 +19,8 @@
 # cells that none can be recovered from the totals (`lbc_eval.suppress`).
 
 # %% tags=["parameters"]
-DATA = None  # cohort folder; None = the shipped synthetic cohort
-OUT = None  # output folder for exported tables (None = do not write files)
+DATA = None  # cohort folder (None: the shipped synthetic cohort)
+OUT = None  # output folder for exported tables (None: write no files)
 LANG = "zh"  # labels: "zh", "en" or "both"
 SEED = 0  # unused here; kept so every notebook takes the same parameters
 

@@ -26,8 +26,8 @@
 # things that move its scores from year to year.
 
 # %% tags=["parameters"]
-DATA = None  # cohort folder; None = the shipped synthetic cohort
-OUT = None  # output folder for exported tables (None = do not write files)
+DATA = None  # cohort folder (None: the shipped synthetic cohort)
+OUT = None  # output folder for exported tables (None: write no files)
 LANG = "zh"  # labels: "zh", "en" or "both"
 SEED = 0  # bootstrap seed
 

@@ -27,8 +27,8 @@
 # usually run, and it is biased here.
 
 # %% tags=["parameters"]
-DATA = None  # cohort folder; None = the shipped synthetic cohort
-OUT = None  # output folder for exported tables (None = do not write files)
+DATA = None  # cohort folder (None: the shipped synthetic cohort)
+OUT = None  # output folder for exported tables (None: write no files)
 LANG = "zh"  # labels: "zh", "en" or "both"
 SEED = 0  # bootstrap seed
 

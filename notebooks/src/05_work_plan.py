@@ -22,8 +22,8 @@
 # children are hidden (marked x).
 
 # %% tags=["parameters"]
-DATA = None  # cohort folder; None = the shipped synthetic cohort
-OUT = None  # output folder for exported tables (None = do not write files)
+DATA = None  # cohort folder (None: the shipped synthetic cohort)
+OUT = None  # output folder for exported tables (None: write no files)
 LANG = "zh"  # "zh" or "en" (the brief's language); "both" for labels in both
 SEED = 0  # bootstrap seed
 
@@ -33,7 +33,6 @@ from IPython.display import Markdown, display
 
 from lbc_eval import report, workplan
 from lbc_eval.audit import scholarships
-from lbc_eval.audit_plots import plot_scholarships
 from lbc_eval.did import plot_event_study
 from lbc_eval.plots import plot_dose_response
 
@@ -52,7 +51,7 @@ display(Markdown(workplan.findings_markdown(ev, lang=text_lang)))
 # ## Each action: the evidence and the pilot it needs
 
 # %%
-report.print_table(workplan.actions(ev, lang=text_lang), digits=2)
+report.display_table(workplan.actions(ev, lang=text_lang), digits=2)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -68,13 +67,21 @@ plt.show()
 # ## Scholarships: at least 30% to left-behind children?
 
 # %%
-rule = scholarships(cohort.panel, k=10)
-short = rule[~rule["meets_rule"].astype(bool)]
-report.print_table(short[["school_id", "year", "share_lb", "meets_rule", "suppressed"]], digits=2)
+by_year = scholarships(cohort.panel, by="year", k=10)
+report.display_table(by_year[["year", "n_recipients", "n_lb_recipients", "share_lb",
+                              "meets_rule"]], digits=2)
+
+# %% [markdown] tags=["zh"]
+# 未达到 30% 的学校和年份（每校每年的获助人数较少，具体比例已按小单元格规则隐藏）：
+
+# %% [markdown] tags=["en"]
+# Schools and years below 30% (each school-year has few recipients, so the shares themselves are
+# hidden by the small-cell rule):
 
 # %%
-ax = plot_scholarships(rule[rule["year"] == rule["year"].max()])
-plt.show()
+rule = scholarships(cohort.panel, k=10)
+short = rule[~rule["meets_rule"].astype(bool)]
+report.display_table(short[["school_id", "year", "meets_rule"]])
 
 # %% [markdown] tags=["zh"]
 # ## 说明

@@ -24,7 +24,7 @@
 
 # %% tags=["parameters"]
 DATA = None  # unused: this notebook makes its own synthetic cohorts
-OUT = None  # output folder for the full table of estimates (None = do not write files)
+OUT = None  # output folder for the table of estimates (None: write no files)
 LANG = "zh"  # labels
 SEED = 0  # first seed of the study
 N_SEEDS = 30  # cohorts simulated
