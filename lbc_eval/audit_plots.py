@@ -16,6 +16,9 @@ import pandas as pd
 def _axes(ax: Any, size: tuple[float, float] = (7, 4)) -> Any:
     import matplotlib.pyplot as plt
 
+    from . import style
+
+    style.use()  # the kit's font and look (CJK labels render on any machine)
     if ax is None:
         _, ax = plt.subplots(figsize=size)
     return ax

@@ -304,6 +304,10 @@ def plot_mde(
     """
     import matplotlib.pyplot as plt
 
+    from . import style
+
+    style.use()
+
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     x = x or str(frame.columns[0])

@@ -41,7 +41,6 @@ from __future__ import annotations
 from .cells import BasePeriod, Control, Method
 from .estimator import fit_did
 from .inference import multiplier_bootstrap
-from .plot import plot_event_study
 from .policy import (
     POLICY_OUTCOMES,
     fit_policy,
@@ -64,5 +63,4 @@ __all__ = [
     "policy_panel",
     "fit_did",
     "multiplier_bootstrap",
-    "plot_event_study",
 ]

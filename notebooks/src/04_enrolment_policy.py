@@ -36,7 +36,8 @@ SEED = 0  # bootstrap seed
 import matplotlib.pyplot as plt
 
 from lbc_eval import report
-from lbc_eval.did import fit_policy, fit_policy_twfe, plot_event_study
+from lbc_eval.did import fit_policy, fit_policy_twfe
+from lbc_eval.plots import plot_event_study
 
 cohort = report.load(DATA)
 truth = cohort.truth  # None for real data

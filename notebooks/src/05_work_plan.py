@@ -33,8 +33,7 @@ from IPython.display import Markdown, display
 
 from lbc_eval import report, workplan
 from lbc_eval.audit import scholarships
-from lbc_eval.did import plot_event_study
-from lbc_eval.plots import plot_dose_response
+from lbc_eval.plots import plot_dose_response, plot_event_study
 
 cohort = report.load(DATA)
 ev = workplan.evidence(cohort, seed=SEED, reps=999)
