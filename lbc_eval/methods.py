@@ -58,17 +58,15 @@ def _q2(cohort: Any, seed: int) -> list[pd.DataFrame]:
 def _q3(cohort: Any, seed: int) -> list[pd.DataFrame]:
     from .did import fit_policy, fit_policy_twfe
 
-    cs = fit_policy(cohort, outcome="moved").aggregate("dynamic").vs_truth(cohort.truth)
-    cs = cs[cs["event_time"].notna() & (cs["event_time"] >= 0)].copy()
-    cs["estimator"] = "Q3 Callaway-Sant'Anna, e >= 0"
+    dyn = fit_policy(cohort, outcome="moved").aggregate("dynamic").vs_truth(cohort.truth)
+    dyn = dyn[dyn["event_time"].notna()]
+    cs = dyn[dyn["event_time"] >= 0].assign(estimator="Q3 Callaway-Sant'Anna, e >= 0")
+    cs_pre = dyn[dyn["event_time"] < 0].assign(estimator="Q3 Callaway-Sant'Anna, e < 0")
     tw = fit_policy_twfe(cohort, outcome="moved").vs_truth(cohort.truth)
     tw = tw[tw["event_time"] >= -5].copy()
     tw["estimator"] = np.where(
         tw["event_time"] >= 0, "Q3 TWFE event study, e >= 0", "Q3 TWFE event study, e < 0"
     )
-    cs_pre = fit_policy(cohort, outcome="moved").aggregate("dynamic").vs_truth(cohort.truth)
-    cs_pre = cs_pre[cs_pre["event_time"].notna() & (cs_pre["event_time"] < 0)].copy()
-    cs_pre["estimator"] = "Q3 Callaway-Sant'Anna, e < 0"
     return [cs, cs_pre, tw]
 
 

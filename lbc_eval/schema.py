@@ -841,6 +841,12 @@ def term_label(year: int, semester: int) -> str:
     return f"{int(year)}-{int(semester)}"
 
 
+def term_from_index(index: float) -> str:
+    """Inverse of :func:`term_index` (absolute): ``term_from_index(4048) == '2024-1'``."""
+    k = int(index)
+    return term_label(k // 2, k % 2 + 1)
+
+
 def term_index(term: pd.Series | Iterable[str] | str, origin: str | None = None) -> np.ndarray:
     """Consecutive integer index of terms: 2 * year + semester - 1, minus ``origin``'s.
 

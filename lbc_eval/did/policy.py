@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import EstimationError, UnknownColumnError
 from ..results import Result, tidy_frame
-from ..schema import OUTCOMES, term_index
+from ..schema import OUTCOMES, term_from_index, term_index
 from .cells import Control, Method
 from .estimator import fit_did
 from .result import DidResult
@@ -33,11 +33,6 @@ ATTRITION_NOTE = (
     "observed only for children still enrolled in the county, so effects on them describe "
     "the children who stay (including those who moved to the county seat)."
 )
-
-
-def _term_label(index: float) -> str:
-    k = int(index)
-    return f"{k // 2}-{k % 2 + 1}"
 
 
 def policy_panel(cohort: Any, *, outcome: str = "moved") -> pd.DataFrame:
@@ -128,7 +123,7 @@ def _carry_forward(exits: pd.DataFrame, *, last: int) -> pd.DataFrame:
             "imputed": True,
         }
     )
-    out["term"] = [_term_label(v) for v in out["period"]]
+    out["term"] = [term_from_index(v) for v in out["period"]]
     return out
 
 
@@ -220,8 +215,8 @@ def fit_policy(
     for w in caught:
         warnings.warn(w.message, w.category, stacklevel=2)
     table = res.table.copy()
-    table["group"] = [_term_label(g) for g in table["group"]]
-    table["time"] = [_term_label(t) for t in table["time"]]
+    table["group"] = [term_from_index(g) for g in table["group"]]
+    table["time"] = [term_from_index(t) for t in table["time"]]
     table["term"] = [f"ATT({g},{t})" for g, t in zip(table["group"], table["time"], strict=True)]
     n_dest = cohort.destinations["destination_id"].nunique()
     notes = (
@@ -240,7 +235,7 @@ def fit_policy(
 
     settings = {
         **res.settings,
-        "period_label": _term_label,
+        "period_label": term_from_index,
         "truth_aggregate": _truth_aggregate(outcome),
     }
     return DidResult(

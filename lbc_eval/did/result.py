@@ -77,27 +77,43 @@ class DidResult(Result):
         pg = pg_g[np.searchsorted(glist, group)]
         G = self.unit_group
 
-        def wif(keep: np.ndarray, pgk: np.ndarray, grp: np.ndarray) -> np.ndarray:
-            ind = (G[:, None] == grp[keep][None, :]).astype(float)
-            if1 = (ind - pgk[keep]) / pgk[keep].sum()
-            if2 = (ind - pgk[keep]).sum(axis=1)[:, None] * (pgk[keep] / pgk[keep].sum() ** 2)
-            return if1 - if2
+        def wif(groups: np.ndarray, shares: np.ndarray) -> np.ndarray:
+            """did's ``wif``: the influence of estimating the weights P(G=g) / sum P(G=g)."""
+            ind = (G[:, None] == groups[None, :]).astype(float)
+            return (ind - shares) / shares.sum() - (ind - shares).sum(axis=1)[:, None] * (
+                shares / shares.sum() ** 2
+            )
 
-        def combine(
-            keep: np.ndarray, weights: np.ndarray, use_wif: bool
-        ) -> tuple[float, np.ndarray]:
-            est = float(np.sum(weights * att[keep]))
-            f = self.inf[:, keep] @ weights
-            if use_wif:
-                f = f + wif(keep, pg, group) @ att[keep]
-            return est, f
+        labels: list[str] = []
+        estimates: list[float] = []
+        infs: list[np.ndarray] = []
+        keys: list[float] = []
 
-        labels, estimates, infs, keys = [], [], [], []
+        def emit(label: str, key: float, est: float, f: np.ndarray) -> None:
+            labels.append(label)
+            keys.append(key)
+            estimates.append(est)
+            infs.append(f)
+
+        def weighted(keep: np.ndarray) -> tuple[float, np.ndarray]:
+            """Group-size weighted average of the cells ``keep``, with the weights' influence."""
+            w = pg[keep] / pg[keep].sum()
+            f = self.inf[:, keep] @ w + wif(group[keep], pg[keep]) @ att[keep]
+            return float(np.sum(w * att[keep])), f
+
+        def overall_mean(rows: list[int]) -> None:
+            """Overall = the plain mean of the rows ``rows`` (event times, or periods)."""
+            if rows:
+                emit(
+                    "overall",
+                    np.nan,
+                    float(np.mean([estimates[i] for i in rows])),
+                    np.column_stack([infs[i] for i in rows]).mean(axis=1),
+                )
+
         post = ok & (group <= time) & (e <= max_e)
         if kind == "simple":
-            keep = np.flatnonzero(post)
-            est, f = combine(keep, pg[keep] / pg[keep].sum(), True)
-            labels, estimates, infs, keys = ["overall"], [est], [f], [np.nan]
+            emit("overall", np.nan, *weighted(np.flatnonzero(post)))
         elif kind == "dynamic":
             use = ok & (e >= min_e) & (e <= max_e)
             if balance_e is not None:
@@ -107,55 +123,32 @@ class DidResult(Result):
                 long_enough = (self.settings["last_period"] - group) / step >= balance_e
                 use &= long_enough & (e <= balance_e) & (e >= balance_e - span)
             for ev in np.unique(e[use]):
-                keep = np.flatnonzero(use & (e == ev))
-                est, f = combine(keep, pg[keep] / pg[keep].sum(), True)
-                labels.append(f"e={ev}")
-                estimates.append(est)
-                infs.append(f)
-                keys.append(ev)
-            pos = [i for i, k in enumerate(keys) if k >= 0]
-            if pos:
-                f = np.column_stack([infs[i] for i in pos]).mean(axis=1)
-                labels.append("overall")
-                estimates.append(float(np.mean([estimates[i] for i in pos])))
-                infs.append(f)
-                keys.append(np.nan)
+                emit(f"e={ev}", ev, *weighted(np.flatnonzero(use & (e == ev))))
+            overall_mean([i for i, k in enumerate(keys) if k >= 0])
         elif kind == "group":
-            g_est, g_inf = [], []
             for g in glist:
                 keep = np.flatnonzero(post & (group == g))
-                if keep.size == 0:
-                    continue
-                est, f = combine(keep, np.full(keep.size, 1 / keep.size), False)
-                labels.append(f"g={self._label(g)}")
-                estimates.append(est)
-                infs.append(f)
-                keys.append(g)
-                g_est.append(est)
-                g_inf.append(f)
+                if keep.size:  # each group: the plain mean of its post-treatment cells
+                    emit(
+                        f"g={self._label(g)}",
+                        g,
+                        float(att[keep].mean()),
+                        self.inf[:, keep].mean(axis=1),
+                    )
             gl = np.array(keys, float)
-            pgg = pg_g[np.searchsorted(glist, gl)]
-            w = pgg / pgg.sum()
-            ind = (G[:, None] == gl[None, :]).astype(float)
-            wf = (ind - pgg) / pgg.sum() - (ind - pgg).sum(axis=1)[:, None] * (pgg / pgg.sum() ** 2)
-            f = np.column_stack(g_inf) @ w + wf @ np.array(g_est)
-            labels.append("overall")
-            estimates.append(float(np.sum(w * np.array(g_est))))
-            infs.append(f)
-            keys.append(np.nan)
+            shares = pg_g[np.searchsorted(glist, gl)]
+            w = shares / shares.sum()
+            g_est = np.array(estimates)
+            emit(
+                "overall",
+                np.nan,
+                float(np.sum(w * g_est)),
+                np.column_stack(infs) @ w + wif(gl, shares) @ g_est,
+            )
         else:  # calendar
             for t in np.unique(time[post]):
-                keep = np.flatnonzero(post & (time == t))
-                est, f = combine(keep, pg[keep] / pg[keep].sum(), True)
-                labels.append(f"t={self._label(t)}")
-                estimates.append(est)
-                infs.append(f)
-                keys.append(t)
-            f = np.column_stack(infs).mean(axis=1)
-            labels.append("overall")
-            estimates.append(float(np.mean(estimates)))
-            infs.append(f)
-            keys.append(np.nan)
+                emit(f"t={self._label(t)}", t, *weighted(np.flatnonzero(post & (time == t))))
+            overall_mean(list(range(len(keys))))
         inf = np.column_stack(infs)
         draws = self.settings["bootstrap"] if bootstrap is None else bootstrap
         se, crit, cov = inference(
