@@ -41,7 +41,8 @@ def _child(case: str, draws: int) -> dict:
     import warnings
 
     warnings.simplefilter("ignore")
-    from lbc_eval.did import fit_did, fit_policy
+    from lbc_eval.estimation.did import fit_did
+    from lbc_eval.questions.enrolment import fit_policy
 
     out: dict = {"case": case}
     if case == "county":
@@ -56,7 +57,7 @@ def _child(case: str, draws: int) -> dict:
         out["bootstrap_s"] = time.perf_counter() - t0
         out["units"] = res.nobs
         try:
-            from lbc_eval.did import policy_panel
+            from lbc_eval.questions.enrolment import policy_panel
 
             data = policy_panel(cohort, outcome="moved")
             from csdid.att_gt import ATTgt  # type: ignore[import-not-found]

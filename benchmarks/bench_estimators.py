@@ -95,8 +95,8 @@ def _warm_imports() -> None:
     import pyfixest  # noqa: F401
     from pyfixest.estimation import demean  # noqa: F401
 
-    import lbc_eval.bootstrap  # noqa: F401
-    import lbc_eval.fe  # noqa: F401
+    import lbc_eval.estimation.fe  # noqa: F401
+    import lbc_eval.estimation.inference.wild  # noqa: F401
 
 
 def fit_case(size: str, engine: str, scratch: Path) -> dict[str, Any]:

@@ -6,7 +6,7 @@ Usage::
 
 The parent process simulates the ``county`` preset, keeps one term, and writes that term's
 messy school files (one workbook or CSV per school: about 60 files and 30,000 rows, with the
-planted problems of :func:`lbc_eval.export.export_school_files`) into ``--files`` (a scratch
+planted problems of :func:`lbc_eval.synth.export.export_school_files`) into ``--files`` (a scratch
 folder by default; an existing folder of school files is reused). Then, each in a fresh Python
 process so that peak memory is its own:
 
@@ -51,7 +51,8 @@ def _peak_rss_mib() -> float:
 def make_files(folder: Path, seed: int, term: str) -> None:
     """Write one term of the county preset's messy school files into ``folder``."""
     import lbc_eval
-    from lbc_eval.cohort import Cohort
+    from lbc_eval.data.cohort import Cohort
+    from lbc_eval.synth.export import export_school_files
 
     cohort = lbc_eval.simulate(lbc_eval.SynthSpec.preset("county", seed=seed))
     panel = cohort.panel[cohort.panel["term"] == term]
@@ -64,14 +65,14 @@ def make_files(folder: Path, seed: int, term: str) -> None:
         truth=cohort.truth,
         roster=cohort.roster,
     )
-    one.export_school_files(folder, seed=seed, workers=4)
+    export_school_files(one, folder, seed=seed, workers=4)
 
 
 def measure(run: str, folder: Path, seed: int) -> dict[str, Any]:
     """One run in this process; returns seconds, files, rows and peak memory."""
     t0 = time.perf_counter()
     if run.startswith("ingest"):
-        from lbc_eval.ids import synthetic_key
+        from lbc_eval.data.ids import synthetic_key
         from lbc_eval.ingest import ingest
 
         result = ingest(folder, key=synthetic_key(seed), engine=run.split()[1])

@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import (
+from lbc_eval._version import __version__
+from lbc_eval.errors import (
     CohortFormatError,
     CollinearityError,
     DroppedRowsWarning,
@@ -25,36 +26,37 @@ from .errors import (
     SpecError,
     UnknownColumnError,
 )
-from .spec import SynthSpec
 
-__version__ = "0.1.0"
-
+#: Public names, loaded on first use: name -> module.
 _LAZY = {
-    "CODEBOOK_VERSION": "schema",
-    "Cohort": "cohort",
-    "read_cohort": "cohort",
-    "simulate": "synth",
-    "mde": "pilot",
-    "power": "pilot",
-    "solve": "pilot",
-    "icc_from_cohort": "pilot_icc",
-    "suppress": "suppression",
-    "suppress_rows": "suppression",
-    "Result": "results",
-    "compare": "results",
-    "fit_fe": "fe",
-    "fit_dose_response": "dose",
-    "fit_training": "training",
-    "wild_bootstrap": "bootstrap",
-    "adjust_pvalues": "multiple",
-    "holm": "multiple",
-    "romano_wolf": "multiple",
-    "plot_dose_response": "plots",
-    "plot_event_study": "plots",
-    "fit_did": "did",
-    "fit_policy": "did",
-    "fit_policy_twfe": "did",
-    "fit_twfe_event_study": "did",
+    "SynthSpec": "lbc_eval.synth.spec",
+    "simulate": "lbc_eval.synth",
+    "export_school_files": "lbc_eval.synth.export",
+    "CODEBOOK_VERSION": "lbc_eval.data.codebook",
+    "Cohort": "lbc_eval.data.cohort",
+    "read_cohort": "lbc_eval.data.cohort",
+    "example_cohort": "lbc_eval.data.cohort",
+    "Result": "lbc_eval.estimation.results",
+    "compare": "lbc_eval.estimation.results",
+    "fit_fe": "lbc_eval.estimation.fe",
+    "wild_bootstrap": "lbc_eval.estimation.inference.wild",
+    "adjust_pvalues": "lbc_eval.estimation.inference.multiple",
+    "holm": "lbc_eval.estimation.inference.multiple",
+    "romano_wolf": "lbc_eval.estimation.inference.multiple",
+    "fit_did": "lbc_eval.estimation.did",
+    "fit_dose_response": "lbc_eval.questions.mentoring",
+    "fit_training": "lbc_eval.questions.training",
+    "fit_policy": "lbc_eval.questions.enrolment",
+    "fit_policy_twfe": "lbc_eval.questions.enrolment",
+    "fit_twfe_event_study": "lbc_eval.questions.enrolment",
+    "mde": "lbc_eval.pilot.power",
+    "power": "lbc_eval.pilot.power",
+    "solve": "lbc_eval.pilot.power",
+    "icc_from_cohort": "lbc_eval.pilot.icc",
+    "suppress": "lbc_eval.publish.suppression",
+    "suppress_rows": "lbc_eval.publish.suppression",
+    "plot_dose_response": "lbc_eval.report.plots",
+    "plot_event_study": "lbc_eval.report.plots",
 }
 
 __all__ = [
@@ -96,6 +98,8 @@ __all__ = [
     "read_cohort",
     "simulate",
     "solve",
+    "example_cohort",
+    "export_school_files",
     "suppress",
     "suppress_rows",
 ]
@@ -103,11 +107,11 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     if name == "ingest":  # the ingest package; it is callable: lbc_eval.ingest(paths, key=...)
-        return importlib.import_module(".ingest", __name__)
+        return importlib.import_module("lbc_eval.ingest")
     raise AttributeError(f"module 'lbc_eval' has no attribute {name!r}")
 
 

@@ -1,5 +1,5 @@
 """``python -m lbc_eval``: the same as the ``lbc-eval`` command."""
 
-from .cli import main
+from lbc_eval.cli import main
 
 raise SystemExit(main())

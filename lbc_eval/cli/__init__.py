@@ -4,17 +4,17 @@
     :func:`lbc_eval.simulate` a synthetic cohort, :meth:`~lbc_eval.Cohort.write` it, and
     optionally :meth:`~lbc_eval.Cohort.export_school_files` the messy school files.
 ``lbc-eval codebook``
-    :func:`lbc_eval.schema.write_codebook` (and the knobs page of the generator).
+    :func:`lbc_eval.data.codebook.write_codebook` (and the knobs page of the generator).
 ``lbc-eval ingest``
     :func:`lbc_eval.ingest.ingest` the school files, :meth:`~lbc_eval.ingest.IngestResult.write`.
 ``lbc-eval template``
     :func:`lbc_eval.ingest.write_template`: the survey form for schools.
 ``lbc-eval run``
-    :func:`lbc_eval.report.run`: execute the notebooks on a cohort (executed notebooks, HTML).
+    :func:`lbc_eval.report.brief.run`: execute the notebooks on a cohort (executed notebooks, HTML).
 ``lbc-eval brief``
     :func:`lbc_eval.report.brief`: the evidence brief (HTML without code, Chinese or English).
 ``lbc-eval scan``
-    :func:`lbc_eval.scan.scan`: look for identifying values in files before they are shared.
+    :func:`lbc_eval.publish.scan.scan`: look for identifying values in files before they are shared.
 
 Errors the kit raises on purpose (:class:`~lbc_eval.errors.LbcEvalError`) are printed as
 ``lbc-eval: error: <message>`` with exit status 2, like usage errors; there is no traceback.
@@ -28,10 +28,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
-from ..errors import LbcEvalError
-from . import ingest, report, synth
-from .synth import MADE_BY, parse_knob
+from lbc_eval._version import __version__
+from lbc_eval.cli import ingest, report, synth
+from lbc_eval.cli.synth import MADE_BY, parse_knob
+from lbc_eval.errors import LbcEvalError
 
 PROG = "lbc-eval"
 __all__ = ["MADE_BY", "PROG", "build_parser", "main", "parse_knob"]
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["scan"]:  # the scanner parses its own arguments (and --help)
-        from ..scan import main as scan_main
+        from lbc_eval.publish.scan import main as scan_main
 
         return scan_main(argv[1:])
     parser = build_parser()

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpecError
-from .synth import check_out
+from lbc_eval.cli.synth import check_out
+from lbc_eval.errors import SpecError
 
 # --- ingest and template ------------------------------------------------------------------------
 
@@ -40,9 +40,9 @@ def ingest_command(args: argparse.Namespace) -> int:
     int
         0 when the files were ingested (quarantined rows included: see the report).
     """
-    from ..ids import synthetic_key
-    from ..ingest import KEY_ENV, create_key, ingest, load_key
-    from ..ingest.keys import check_output
+    from lbc_eval.data.ids import synthetic_key
+    from lbc_eval.ingest import KEY_ENV, create_key, ingest, load_key
+    from lbc_eval.ingest.keys import check_output
 
     out = Path(args.out)
     check_output(out, allow_inside_repo=args.allow_inside_repo)
@@ -100,7 +100,7 @@ def template_command(args: argparse.Namespace) -> int:
     int
         0 on success.
     """
-    from ..ingest import write_template
+    from lbc_eval.ingest import write_template
 
     path = write_template(args.out, school=args.school, term=args.term)
     print(f"wrote {path}")

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import LbcEvalError
+from lbc_eval.errors import LbcEvalError
 
 
 def _scan_outputs(paths: list[Path]) -> None:
     """Refuse to finish when an output holds something that identifies a child."""
-    from ..scan import scan
+    from lbc_eval.publish.scan import scan
 
     report = scan(paths)
     if report.errors or not report.ok:
@@ -26,7 +26,7 @@ def _scan_outputs(paths: list[Path]) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """``lbc-eval run``: execute every notebook on a cohort, then the brief, then scan."""
-    from ..report import brief, run
+    from lbc_eval.report.brief import brief, run
 
     out = Path(args.out)
     records = run(
@@ -52,7 +52,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def brief_command(args: argparse.Namespace) -> int:
     """``lbc-eval brief``: render the work-plan notebook as the evidence brief, then scan it."""
-    from ..report import brief
+    from lbc_eval.report.brief import brief
 
     path = brief(Path(args.out), lang=args.lang, data=args.data, seed=args.seed)
     _scan_outputs([path])
@@ -62,7 +62,7 @@ def brief_command(args: argparse.Namespace) -> int:
 
 def scan_command(args: argparse.Namespace) -> int:
     """``lbc-eval scan`` without arguments: the scanner's usage (main() hands it the rest)."""
-    from ..scan import main as scan_main
+    from lbc_eval.publish.scan import main as scan_main
 
     return scan_main([])
 

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..errors import CohortFormatError, SpecError
-from ..spec import SynthSpec
+from lbc_eval._version import __version__
+from lbc_eval.errors import CohortFormatError, SpecError
+from lbc_eval.synth.spec import SynthSpec
 
 #: Name of the file in a cohort folder that records the command that made it.
 MADE_BY = "made_by.txt"
@@ -143,7 +143,8 @@ def synth_command(args: argparse.Namespace) -> int:
                 f"folder or none (default: {out / SCHOOL_FILES})",
             )
 
-    from ..synth import simulate
+    from lbc_eval.synth import simulate
+    from lbc_eval.synth.export import export_school_files
 
     t0 = time.perf_counter()
     cohort = simulate(spec, progress=not args.quiet)
@@ -159,7 +160,7 @@ def synth_command(args: argparse.Namespace) -> int:
     t2 = time.perf_counter()
     files: list[Path] = []
     if messy is not None:
-        files = cohort.export_school_files(messy, seed=args.seed, progress=not args.quiet)
+        files = export_school_files(cohort, messy, seed=args.seed, progress=not args.quiet)
     t3 = time.perf_counter()
 
     summary = cohort.summary()
@@ -245,7 +246,7 @@ def codebook_command(args: argparse.Namespace) -> int:
     int
         0 on success.
     """
-    from ..schema import write_codebook
+    from lbc_eval.data.codebook import write_codebook
 
     out = Path(args.out)
     paths = [*write_codebook(out)]

@@ -37,10 +37,11 @@ The package itself is callable: ``lbc_eval.ingest(paths, key=...)`` is :func:`in
 Examples
 --------
 >>> import tempfile, lbc_eval
->>> from lbc_eval.ids import synthetic_key
+>>> from lbc_eval.data.ids import synthetic_key
 >>> c = lbc_eval.simulate(lbc_eval.SynthSpec.preset("small", seed=3, n_children=200))
 >>> folder = tempfile.mkdtemp()
->>> _ = c.export_school_files(folder, seed=3)
+>>> from lbc_eval.synth.export import export_school_files
+>>> _ = export_school_files(c, folder, seed=3)
 >>> result = ingest(folder, key=synthetic_key(3))
 >>> result.adds_up
 True
@@ -60,14 +61,14 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import IngestError, SpecError
-from .files import read_file
-from .keys import KEY_ENV, check_output, create_key, fingerprint, load_key
-from .link import link
-from .output import build_manifest, build_report, report_text, write_outputs
-from .problems import REASONS, Problems
-from .read import ENGINES, Engine, display_names, find_inputs, read_source
-from .validate import OnInvalid, Options
+from lbc_eval.errors import IngestError, SpecError
+from lbc_eval.ingest.files import read_file
+from lbc_eval.ingest.keys import KEY_ENV, check_output, create_key, fingerprint, load_key
+from lbc_eval.ingest.link import link
+from lbc_eval.ingest.output import build_manifest, build_report, report_text, write_outputs
+from lbc_eval.ingest.problems import REASONS, Problems
+from lbc_eval.ingest.read import ENGINES, Engine, display_names, find_inputs, read_source
+from lbc_eval.ingest.validate import OnInvalid, Options
 
 __all__ = [
     "KEY_ENV",
@@ -258,7 +259,7 @@ def ingest(
         log.info("%s: %d rows read", src.name, stat["rows_read"])
     tables = link(parts, problems)
     report = build_report(problems)
-    from ..cohort import Cohort
+    from lbc_eval.data.cohort import Cohort
 
     cohort = Cohort(
         panel=tables["panel"].drop(columns=["_file", "_sheet", "_row"]),
@@ -287,7 +288,7 @@ def ingest(
 
 def write_template(path: str | os.PathLike[str], **options: Any) -> Path:
     """Write the Excel survey form (see :func:`lbc_eval.ingest.template.write_template`)."""
-    from .template import write_template as _write
+    from lbc_eval.ingest.template import write_template as _write
 
     return _write(path, **options)
 

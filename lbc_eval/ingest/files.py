@@ -21,12 +21,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .header import find_tables, used_rows
-from .problems import Problems, looks_identifying
-from .read import Source
-from .terms import find_term
-from .validate import Options, validate_table
-from .values import is_blank
+from lbc_eval.ingest.header import find_tables, used_rows
+from lbc_eval.ingest.problems import Problems, looks_identifying
+from lbc_eval.ingest.read import Source
+from lbc_eval.ingest.terms import find_term
+from lbc_eval.ingest.validate import Options, validate_table
+from lbc_eval.ingest.values import is_blank
 
 _FILE_PATTERN = re.compile(r"^(?P<school>[^_\s]+)_(?P<term>\d{4}-[12])(?:_|$)")
 _FILLED_BY = re.compile(r"填报单位\s*[:：]\s*(\S+)")

@@ -16,15 +16,15 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .. import schema
-from .read import Sheet
-from .values import cell_text, is_blank, label_key
+from lbc_eval.data import codebook
+from lbc_eval.ingest.read import Sheet
+from lbc_eval.ingest.values import cell_text, is_blank, label_key
 
 Kind = Literal["survey", "schools", "destinations"]
 #: How many rows from the top of a sheet are searched for the header.
 HEADER_SEARCH_ROWS = 30
 #: The codebook tables whose headers identify each kind of table.
-KIND_TABLES: dict[Kind, tuple[schema.Table, ...]] = {
+KIND_TABLES: dict[Kind, tuple[codebook.Table, ...]] = {
     "survey": ("panel", "form"),
     "schools": ("schools",),
     "destinations": ("destinations",),
@@ -82,18 +82,18 @@ class Table:
 
 @functools.cache
 def _header_index(kind: Kind) -> dict[str, str]:
-    """Normalised header -> column, as :func:`lbc_eval.schema.match_header` matches it."""
+    """Normalised header -> column, as :func:`lbc_eval.data.codebook.match_header` matches it."""
     index: dict[str, str] = {}
     for table in KIND_TABLES[kind]:
-        for c in schema.columns(table):
+        for c in codebook.columns(table):
             for a in (c.name, c.label_zh, *c.aliases):
-                index.setdefault(schema.normalise_header(a), c.name)
+                index.setdefault(codebook.normalise_header(a), c.name)
     return index
 
 
 @functools.lru_cache(maxsize=65536)
 def _normalised(text: str) -> str:
-    return schema.normalise_header(text)
+    return codebook.normalise_header(text)
 
 
 def match_header(text: str, kind: Kind) -> str | None:
@@ -150,10 +150,10 @@ def find_tables(sheet: Sheet) -> list[Table]:
 
 def _table(sheet: Sheet, kind: Kind, block: tuple[int, ...], cols: dict[int, str]) -> Table:
     rows = sheet.rows
-    keep = set(schema.names("panel" if kind == "survey" else kind))
+    keep = set(codebook.names("panel" if kind == "survey" else kind))
     if kind == "survey":
         keep |= set(KEPT_FORM_FIELDS)
-    identifying = {c.name for c in schema.columns("form")}
+    identifying = {c.name for c in codebook.columns("form")}
     columns: dict[str, int] = {}
     headers: dict[str, str] = {}
     duplicates: list[tuple[str, str, str]] = []

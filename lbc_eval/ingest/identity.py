@@ -13,7 +13,7 @@ Rules (in this order):
 3. A resident ID that is not the identifier and is invalid is ignored (a warning with its
    ``id_*`` code); one that is valid but differs from the student number's ID part is
    ``id_mismatch`` (one of the two belongs to someone else).
-4. ``student_id = HMAC-SHA-256(key, number)`` (16 hex, :func:`lbc_eval.ids.pseudonymise`);
+4. ``student_id = HMAC-SHA-256(key, number)`` (16 hex, :func:`lbc_eval.data.ids.pseudonymise`);
    sex and birth year are read from the valid resident ID (or the ID part of the student
    number). The numbers themselves go no further than this module.
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..ids import pseudonymise, resident_id_problem
+from lbc_eval.data.ids import pseudonymise, resident_id_problem
 
 _ID_CHARS = re.compile(r"[0-9X]+")
 _BARE_ID = re.compile(r"\d{17}[\dX]")

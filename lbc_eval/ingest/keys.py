@@ -25,7 +25,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import IngestKeyError, InsideRepositoryError
+from lbc_eval.errors import IngestKeyError, InsideRepositoryError
 
 #: Environment variable that may hold the key (64 hex characters).
 KEY_ENV = "LBC_EVAL_KEY"

@@ -26,10 +26,11 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from .. import schema
-from .problems import Problems
-from .validate import Part
-from .values import label_key
+from lbc_eval.data import codebook
+from lbc_eval.data.terms import term_index
+from lbc_eval.ingest.problems import Problems
+from lbc_eval.ingest.validate import Part
+from lbc_eval.ingest.values import label_key
 
 _KEYS: dict[str, list[str]] = {
     "panel": ["student_id", "term"],
@@ -60,7 +61,7 @@ def link(parts: list[Part], problems: Problems) -> dict[str, pd.DataFrame]:
     panel = _standardise(panel, problems)
     order = np.lexsort(
         [panel[c].astype(str).to_numpy() for c in ("student_id", "class_id", "school_id")]
-        + [schema.term_index(panel["term"]) if len(panel) else np.empty(0, np.int64)]
+        + [term_index(panel["term"]) if len(panel) else np.empty(0, np.int64)]
     )
     out["panel"] = panel.iloc[order].drop(columns=["_raw_math", "_raw_chinese"])
     out["schools"] = out["schools"].sort_values(["school_id", "year"], kind="stable")
@@ -68,7 +69,7 @@ def link(parts: list[Part], problems: Problems) -> dict[str, pd.DataFrame]:
     return {k: v.reset_index(drop=True) for k, v in out.items()}
 
 
-def _stack(parts: list[Part], table: schema.Table, *, raw_scores: bool = False) -> pd.DataFrame:
+def _stack(parts: list[Part], table: codebook.Table, *, raw_scores: bool = False) -> pd.DataFrame:
     frames = []
     for p in parts:
         f = p.frame[~p.frame["_bad"]].drop(columns="_bad")
@@ -76,17 +77,17 @@ def _stack(parts: list[Part], table: schema.Table, *, raw_scores: bool = False) 
             for c in ("math", "chinese"):
                 f[f"_raw_{c}"] = c in p.raw_scores
         frames.append(f)
-    names = schema.names(table)
+    names = codebook.names(table)
     extra = _INTERNAL + (["_raw_math", "_raw_chinese"] if raw_scores else [])
     if not frames:
-        return schema.conform(pd.DataFrame(columns=[*names, *extra]), table)
+        return codebook.conform(pd.DataFrame(columns=[*names, *extra]), table)
     frame = pd.concat(frames, ignore_index=True)
     for c in names:
         if c not in frame.columns:
             frame[c] = None
     frame = frame[[*names, *extra]]
     typed = {}
-    for c in schema.columns(table):
+    for c in codebook.columns(table):
         s = frame[c.name]
         if c.kind in ("int", "float"):
             s = pd.to_numeric(s.astype(object), errors="coerce")
@@ -94,12 +95,12 @@ def _stack(parts: list[Part], table: schema.Table, *, raw_scores: bool = False) 
             s = s.astype(object).where(s.notna(), None)
         typed[c.name] = s
     frame = pd.DataFrame({**typed, **{c: frame[c] for c in extra}}, index=frame.index)
-    return schema.conform(frame, table)
+    return codebook.conform(frame, table)
 
 
-def _dedupe(frame: pd.DataFrame, table: schema.Table, problems: Problems) -> pd.DataFrame:
+def _dedupe(frame: pd.DataFrame, table: codebook.Table, problems: Problems) -> pd.DataFrame:
     key = _KEYS[table]
-    values = [c for c in schema.names(table) if c not in key]
+    values = [c for c in codebook.names(table) if c not in key]
     dup = frame.duplicated(key, keep=False).to_numpy()
     if not dup.any():
         return frame

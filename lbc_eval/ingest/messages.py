@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from .. import schema
+from lbc_eval.data import codebook
 
 #: Age on 1 September minus grade must lie in this range.
 AGE_MINUS_GRADE = (3, 10)
-KIND_TABLE: dict[str, schema.Table] = {
+KIND_TABLE: dict[str, codebook.Table] = {
     "survey": "panel",
     "schools": "schools",
     "destinations": "destinations",
 }
 
 
-def message(reason: str, name: str, table: schema.Table, extra: str = "") -> str:
+def message(reason: str, name: str, table: codebook.Table, extra: str = "") -> str:
     """The message of a cell problem: what is wrong and what is allowed, never the value."""
     col = codebook_column(name, table)
     what = f"{col.label_zh} ({name})" if col is not None else name
@@ -44,11 +44,11 @@ def message(reason: str, name: str, table: schema.Table, extra: str = "") -> str
     return text + extra
 
 
-def codebook_column(name: str, table: schema.Table) -> schema.Column | None:
+def codebook_column(name: str, table: codebook.Table) -> codebook.Column | None:
     for t in (table, "form"):
         try:
-            return schema.column(name, t)
-        except schema.SchemaError:
+            return codebook.column(name, t)
+        except codebook.SchemaError:
             continue
     return None
 
@@ -58,7 +58,7 @@ def required_columns(kind: str) -> list[tuple[str, ...]]:
     if kind == "survey":
         return [("student_id", "resident_id"), ("grade",), ("lb_status",)]
     table = KIND_TABLE[kind]
-    return [(c.name,) for c in schema.columns(table) if c.required]
+    return [(c.name,) for c in codebook.columns(table) if c.required]
 
 
 def missing_message(group: tuple[str, ...], kind: str, header_row: int) -> str:

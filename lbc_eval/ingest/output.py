@@ -24,8 +24,10 @@ from typing import Any
 
 import pandas as pd
 
-from .. import __version__, schema
-from .problems import COLUMNS, Problems
+from lbc_eval._version import __version__
+from lbc_eval.data import codebook
+from lbc_eval.data.terms import ordered_terms
+from lbc_eval.ingest.problems import COLUMNS, Problems
 
 MANIFEST = "manifest.json"
 _COUNT_COLUMNS = ["file", "severity", "reason", "column", "count"]
@@ -88,7 +90,7 @@ def build_manifest(
         "adds_up": all(f["adds_up"] for f in files),
         "panel_rows": len(panel),
         "children": int(panel["student_id"].nunique()),
-        "terms": sorted(panel["term"].dropna().unique().tolist(), key=schema.term_index),
+        "terms": ordered_terms(panel["term"].dropna().unique()),
         "schools_rows": len(tables["schools"]),
         "destinations_rows": len(tables["destinations"]),
         "quarantine_by_reason": _counts(by, "quarantine"),
@@ -104,7 +106,7 @@ def build_manifest(
     return {
         "format": "lbc_eval ingest manifest",
         "kit_version": __version__,
-        "codebook_version": schema.CODEBOOK_VERSION,
+        "codebook_version": codebook.CODEBOOK_VERSION,
         "key_fingerprint": key_fingerprint,
         "options": opts,
         "totals": totals,

@@ -85,7 +85,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .. import schema
+from lbc_eval.data import codebook
 
 Severity = Literal["quarantine", "warning", "fixed"]
 
@@ -163,7 +163,7 @@ COLUMNS: tuple[str, ...] = (
 MASK = "<masked>"
 #: A value seen for at least this many different children is shown even if it is free text.
 MIN_CHILDREN_SHOWN = 10
-_IDENTIFYING = frozenset({c.name for c in schema.columns("form")} | {"student_id", "student_no"})
+_IDENTIFYING = frozenset({c.name for c in codebook.columns("form")} | {"student_id", "student_no"})
 _LONG_DIGITS = re.compile(r"\d{7,}")
 _SAFE = re.compile(r"^[\d\s.,:;%+\-/()#]*$")
 _CODE = re.compile(r"[A-Za-z]{0,3}[\-_]?\d[\d\-_.]{0,8}")
@@ -283,8 +283,8 @@ def _shown(v: Any) -> str | None:
 
 def _known_spellings() -> frozenset[str]:
     words = set()
-    for table in schema.TABLES:
-        for c in schema.columns(table):
+    for table in codebook.TABLES:
+        for c in codebook.columns(table):
             for name, spellings in c.levels.items():
                 words.update((name, *spellings))
     words.update(("是", "否", "有", "无", "-"))

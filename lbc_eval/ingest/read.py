@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .values import is_blank
+from lbc_eval.ingest.values import is_blank
 
 Engine = Literal["calamine", "openpyxl"]
 ENGINES: tuple[Engine, ...] = ("calamine", "openpyxl")

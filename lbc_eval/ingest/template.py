@@ -20,9 +20,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import schema
-from ..errors import SpecError
-from .terms import find_term
+from lbc_eval.data import codebook
+from lbc_eval.errors import SpecError
+from lbc_eval.ingest.terms import find_term
 
 SHEET = "留守儿童情况"
 #: Survey columns of the form, in order (codebook names; ``student_id`` is the student number).
@@ -83,7 +83,7 @@ _ROWS = 2000
 def _header(name: str) -> str:
     if name in _HEADERS:
         return _HEADERS[name]
-    col = schema.column(name)
+    col = codebook.column(name)
     return col.label_zh + _UNITS.get(col.unit, "")
 
 
@@ -167,13 +167,13 @@ def write_template(
     for j, name in enumerate(FORM_COLUMNS, 1):
         letter = get_column_letter(j)
         rng = f"{letter}{first}:{letter}{last}"
-        col = schema.column(name)
+        col = codebook.column(name)
         dv = None
         if name == "term":
             dv = DataValidation(type="list", formula1=add_list(terms))
         elif col.kind == "category":
             dv = DataValidation(
-                type="list", formula1=add_list(list(schema.level_labels(name).values()))
+                type="list", formula1=add_list(list(codebook.level_labels(name).values()))
             )
         elif col.kind == "bool":
             dv = DataValidation(type="list", formula1='"是,否"')
@@ -202,9 +202,9 @@ def write_template(
     notes = wb.create_sheet("填表说明", 1)
     notes.append(["列名", "填写说明", "可填写的值"])
     for name in FORM_COLUMNS:
-        col = schema.column(name)
+        col = codebook.column(name)
         allowed = (
-            "、".join(schema.level_labels(name).values())
+            "、".join(codebook.level_labels(name).values())
             if col.levels
             else ("是、否" if col.kind == "bool" else col.allowed)
         )

@@ -11,7 +11,15 @@ import re
 import unicodedata
 from typing import Any
 
-from .values import DASHES, MISSING_WORDS, NEVER_WORDS, ZERO_WORDS, Result, cell_text, is_blank
+from lbc_eval.ingest.values import (
+    DASHES,
+    MISSING_WORDS,
+    NEVER_WORDS,
+    ZERO_WORDS,
+    Result,
+    cell_text,
+    is_blank,
+)
 
 _CN_DIGITS = {
     "〇": 0,

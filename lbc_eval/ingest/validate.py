@@ -33,10 +33,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .. import schema
-from .header import Table, cell_ref
-from .identity import identify
-from .messages import (
+from lbc_eval.data import codebook
+from lbc_eval.ingest.header import Table, cell_ref
+from lbc_eval.ingest.identity import identify
+from lbc_eval.ingest.messages import (
     AGE_MINUS_GRADE,
     KIND_TABLE,
     codebook_column,
@@ -45,9 +45,15 @@ from .messages import (
     required_columns,
     unknown_message,
 )
-from .problems import Problems
-from .terms import parse_birth_year, parse_class, parse_grade, parse_term, parse_year
-from .values import (
+from lbc_eval.ingest.problems import Problems
+from lbc_eval.ingest.terms import (
+    parse_birth_year,
+    parse_class,
+    parse_grade,
+    parse_term,
+    parse_year,
+)
+from lbc_eval.ingest.values import (
     Parser,
     apply,
     category_parser,
@@ -88,7 +94,7 @@ class Part:
 
 
 @functools.cache
-def parser_for(name: str, table: schema.Table) -> Parser:
+def parser_for(name: str, table: codebook.Table) -> Parser:
     """The cell parser of a codebook column (``table`` "form" for resident ID and birth date)."""
     if name in ("student_id", "resident_id"):
         return parse_identifier
@@ -102,7 +108,7 @@ def parser_for(name: str, table: schema.Table) -> Parser:
     }
     if name in special:
         return special[name]
-    col = schema.column(name, table)
+    col = codebook.column(name, table)
     if col.kind == "category":
         return category_parser(col.levels)
     if col.kind == "bool":
@@ -235,7 +241,7 @@ def validate_table(
     if table.kind == "survey":
         _survey_rules(rows, values, raw, school=school, term=term)
     else:
-        for name in (c.name for c in schema.columns(rows.name) if c.required):
+        for name in (c.name for c in codebook.columns(rows.name) if c.required):
             blank = np.flatnonzero(pd.isna(values[name].astype(object)) & ~rows.bad)
             rows.flag(blank, name, "missing_value")
     values.pop("resident_id", None)
@@ -291,7 +297,7 @@ def _check_values(
             lower, upper = RAW_SCORE_RANGE
             raw_scores.append(name)
     if name == "birth_date":
-        lower, upper = schema.column("birth_year").lower, schema.column("birth_year").upper
+        lower, upper = codebook.column("birth_year").lower, codebook.column("birth_year").upper
     if lower is not None or upper is not None:
         nums = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").to_numpy(float)
         out = ((lower is not None) & (nums < (lower if lower is not None else 0))) | (

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..ids import normalise_number
+from lbc_eval.data.ids import normalise_number
 
 Result = tuple[Any, str | None, tuple[str, ...]]
 Parser = Callable[[Any], Result]

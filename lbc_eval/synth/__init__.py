@@ -107,12 +107,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cohort import Cohort
-from ..spec import SynthSpec
-from .engine import State, TermOut, policy_population, term
-from .tables import destinations_table, roster, schools_table, stack
-from .truth import Accumulator, truth_of
-from .world import DOSE_GRID, build_world, dose_effect
+from lbc_eval.data.cohort import Cohort
+from lbc_eval.synth.engine import policy_population, term
+from lbc_eval.synth.spec import SynthSpec
+from lbc_eval.synth.state import State, TermOut
+from lbc_eval.synth.tables import destinations_table, roster, schools_table, stack
+from lbc_eval.synth.truth import Accumulator, truth_of
+from lbc_eval.synth.world import DOSE_GRID, build_world, dose_effect
 
 __all__ = ["DOSE_GRID", "dose_effect", "simulate"]
 

@@ -6,16 +6,14 @@ policy enters only through masks), so the two worlds share their draws exactly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import pandas as pd
 
-from ..schema import OUTCOMES
-from ..spec import SynthSpec
-from .tables import term_frame
-from .truth import Accumulator, accumulate
-from .world import (
+from lbc_eval.data.codebook import OUTCOMES
+from lbc_eval.synth.spec import SynthSpec
+from lbc_eval.synth.state import State, TermOut
+from lbc_eval.synth.tables import term_frame
+from lbc_eval.synth.truth import Accumulator, accumulate
+from lbc_eval.synth.world import (
     BOTH,
     NONE,
     SDQ_MEAN,
@@ -27,45 +25,6 @@ from .world import (
     measure,
     rng_for,
 )
-
-
-@dataclass
-class TermOut:
-    """What one term of one world hands back."""
-
-    frame: pd.DataFrame | None
-    moved_cum: np.ndarray  # bool, n
-    movedout: np.ndarray  # bool, n (exited by moving out, by the end of t)
-    active: np.ndarray  # bool, n: enrolled in term t
-    y: dict[str, np.ndarray]  # recorded outcomes (before missingness), n
-
-
-@dataclass
-class State:
-    enrolled: np.ndarray  # has entered and not exited
-    exited: np.ndarray
-    moved: np.ndarray  # lives with parents (moved within the county or out)
-    moved_cum: np.ndarray
-    movedout: np.ndarray
-    prev_contacts: np.ndarray
-    prev_paired: np.ndarray
-    prev_counsel: np.ndarray
-    prev_sdq_z: np.ndarray
-
-    @classmethod
-    def start(cls, w: World) -> State:
-        n = w.n
-        return cls(
-            enrolled=np.zeros(n, bool),
-            exited=np.zeros(n, bool),
-            moved=np.zeros(n, bool),
-            moved_cum=np.zeros(n, bool),
-            movedout=np.zeros(n, bool),
-            prev_contacts=np.zeros(n),
-            prev_paired=np.zeros(n, bool),
-            prev_counsel=np.zeros(n, bool),
-            prev_sdq_z=w.a_sdq.copy(),
-        )
 
 
 def policy_population(w: World) -> np.ndarray:

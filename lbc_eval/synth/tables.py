@@ -7,9 +7,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import conform
-from ..spec import SynthSpec
-from .world import BOTH, EXITS, GUARDIANS, LB_LEVELS, NONE, ROLES, World
+from lbc_eval.data.codebook import conform
+from lbc_eval.synth.spec import SynthSpec
+from lbc_eval.synth.world import BOTH, EXITS, GUARDIANS, LB_LEVELS, NONE, ROLES, World
 
 STR = pd.StringDtype(na_value=np.nan)
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .. import __version__
-from ..ids import synthetic_key
-from ..schema import CODEBOOK_VERSION, OUTCOMES
-from ..spec import SynthSpec
-from .world import DOSE_GRID, NONE, World, dose_effect, measure
-
-if TYPE_CHECKING:
-    from .engine import State, TermOut
+from lbc_eval._version import __version__
+from lbc_eval.data.codebook import CODEBOOK_VERSION, OUTCOMES
+from lbc_eval.data.ids import synthetic_key
+from lbc_eval.synth.spec import SynthSpec
+from lbc_eval.synth.state import State, TermOut
+from lbc_eval.synth.world import DOSE_GRID, NONE, World, dose_effect, measure
 
 
 @dataclass

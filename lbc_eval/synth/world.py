@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..ids import pseudonymise, synthetic_key, synthetic_resident_ids
-from ..spec import SynthSpec
+from lbc_eval.data.ids import pseudonymise, synthetic_key, synthetic_resident_ids
+from lbc_eval.synth.spec import SynthSpec
 
 NONE, FATHER, MOTHER, BOTH = 0, 1, 2, 3
 LEVEL_PRIMARY, LEVEL_JUNIOR = 0, 1

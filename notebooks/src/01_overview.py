@@ -28,12 +28,14 @@ SEED = 0  # unused here; kept so every notebook takes the same parameters
 import matplotlib.pyplot as plt
 
 import lbc_eval
-from lbc_eval import audit, describe, report
-from lbc_eval.audit_plots import plot_coverage
+from lbc_eval.publish import audit
+from lbc_eval.questions import overview
+from lbc_eval.report import notebook
+from lbc_eval.report.plots import plot_coverage, plot_national
 
-cohort = report.load(DATA)
+cohort = notebook.load(DATA)
 print(cohort)
-report.print_table(cohort.summary())
+notebook.print_table(cohort.summary())
 
 # %% [markdown]
 # ## Who is left behind
@@ -43,7 +45,7 @@ report.print_table(cohort.summary())
 
 # %%
 for by in ("township", "grade", "guardian"):
-    profile = describe.lb_profile(cohort, by=by)
+    profile = overview.lb_profile(cohort, by=by)
     counts = profile.set_index(by)[["none", "father", "mother", "both"]]
     published = lbc_eval.suppress(counts)
     print(f"\nchildren by {by} and left-behind status, {cohort.terms[-1]}")
@@ -58,9 +60,9 @@ for by in ("township", "grade", "guardian"):
 
 # %%
 coverage = audit.coverage(cohort.panel, by="term", k=10)
-report.print_table(coverage)
+notebook.print_table(coverage)
 access = audit.access(cohort.panel, by="term", k=10)
-report.print_table(access[access["term"] == cohort.terms[-1]])
+notebook.print_table(access[access["term"] == cohort.terms[-1]])
 
 # %%
 ax = plot_coverage(coverage)
@@ -74,10 +76,10 @@ plt.show()
 # later terms are not a random subset of the first.
 
 # %%
-quality = describe.data_quality(cohort)
-report.print_table(quality.pivot(index="term", columns="outcome", values="missing_share").reset_index())
+quality = overview.data_quality(cohort)
+notebook.print_table(quality.pivot(index="term", columns="outcome", values="missing_share").reset_index())
 print()
-report.print_table(describe.exits(cohort))
+notebook.print_table(overview.exits(cohort))
 
 # %% [markdown]
 # ## The national context
@@ -89,9 +91,9 @@ report.print_table(describe.exits(cohort))
 # definition and are listed separately.
 
 # %%
-national = describe.national_counts()
-report.print_table(national[["year", "series", "definition", "level", "count_10k"]], digits=2)
-ax = describe.plot_national(lang=LANG)
+national = overview.national_counts()
+notebook.print_table(national[["year", "series", "definition", "level", "count_10k"]], digits=2)
+ax = plot_national(lang=LANG)
 plt.show()
 
 # %% [markdown]

@@ -37,16 +37,16 @@ import matplotlib.pyplot as plt
 
 import warnings
 
-from lbc_eval import report
+from lbc_eval.report import notebook
 from lbc_eval.errors import FewClustersWarning
-from lbc_eval.dose import fit_dose_response
-from lbc_eval.multiple import adjust_pvalues
-from lbc_eval.plots import plot_dose_response
+from lbc_eval.questions.mentoring import fit_dose_response
+from lbc_eval.estimation.inference.multiple import adjust_pvalues
+from lbc_eval.report.plots import plot_dose_response
 
 # with few schools the kit switches to the wild cluster bootstrap and says so in each
 # result's notes (printed below), so the warning itself is not repeated here
 warnings.simplefilter("ignore", FewClustersWarning)
-cohort = report.load(DATA)
+cohort = notebook.load(DATA)
 truth = cohort.truth  # None for real data
 print(cohort)
 
@@ -55,7 +55,7 @@ print(cohort)
 
 # %%
 sdq = fit_dose_response(cohort.panel, outcome="sdq_total", seed=SEED, reps=999)
-report.show(sdq, truth=truth)
+notebook.show(sdq, truth=truth)
 
 # %%
 ax = plot_dose_response(sdq, truth=truth, lang=LANG)
@@ -71,11 +71,11 @@ plt.show()
 results = {"sdq_total": sdq}
 for outcome in ("attendance", "math", "chinese"):
     results[outcome] = fit_dose_response(cohort.panel, outcome=outcome, seed=SEED, reps=999)
-    report.show(results[outcome], truth=truth)
+    notebook.show(results[outcome], truth=truth)
 
 # %%
 adjusted = adjust_pvalues(results, term="ame", method="romano-wolf", reps=999, seed=SEED)
-report.print_table(adjusted)
+notebook.print_table(adjusted)
 
 # %% [markdown]
 # ## What this shows, and what it does not

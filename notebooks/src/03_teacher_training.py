@@ -34,14 +34,14 @@ SEED = 0  # bootstrap seed
 # %%
 import warnings
 
-from lbc_eval import report
+from lbc_eval.report import notebook
 from lbc_eval.errors import FewClustersWarning
-from lbc_eval.training import fit_training
+from lbc_eval.questions.training import fit_training
 
 # with few schools the kit switches to the wild cluster bootstrap and says so in each
 # result's notes (printed below), so the warning itself is not repeated here
 warnings.simplefilter("ignore", FewClustersWarning)
-cohort = report.load(DATA)
+cohort = notebook.load(DATA)
 truth = cohort.truth  # None for real data
 print(cohort)
 
@@ -53,7 +53,7 @@ fits = {}
 for outcome in ("math", "chinese"):
     fits[outcome] = fit_training(cohort.panel, cohort.schools, outcome=outcome, seed=SEED,
                                  reps=999)
-    report.show(fits[outcome], truth=truth)
+    notebook.show(fits[outcome], truth=truth)
 
 # %% [markdown]
 # ## How scores vary: schools, classes and children
@@ -64,7 +64,7 @@ for outcome in ("math", "chinese"):
 # %%
 for outcome, fit in fits.items():
     print(f"{outcome}: variance split (multilevel model, {cohort.terms[-1]})")
-    report.print_table(fit.extra["variance"], digits=3)
+    notebook.print_table(fit.extra["variance"], digits=3)
     icc = ", ".join(f"{level} {value:.3f}" for level, value in fit.extra["icc"].items())
     print(f"ICC: {icc}\n")
 

@@ -35,11 +35,11 @@ SEED = 0  # bootstrap seed
 # %%
 import matplotlib.pyplot as plt
 
-from lbc_eval import report
-from lbc_eval.did import fit_policy, fit_policy_twfe
-from lbc_eval.plots import plot_event_study
+from lbc_eval.report import notebook
+from lbc_eval.questions.enrolment import fit_policy, fit_policy_twfe
+from lbc_eval.report.plots import plot_event_study
 
-cohort = report.load(DATA)
+cohort = notebook.load(DATA)
 truth = cohort.truth  # None for real data
 print(cohort)
 
@@ -48,7 +48,7 @@ print(cohort)
 
 # %%
 res = fit_policy(cohort, outcome="moved", bootstrap=999, seed=SEED)
-report.show(res, truth=truth)
+notebook.show(res, truth=truth)
 pre = res.pretest()
 print(f"pre-test of parallel trends: chi2({pre['df']}) = {pre['statistic']:.2f}, "
       f"p = {pre['p_value']:.3f}")
@@ -59,8 +59,8 @@ print(f"pre-test of parallel trends: chi2({pre['df']}) = {pre['statistic']:.2f},
 # %%
 dynamic = res.aggregate("dynamic")
 twfe = fit_policy_twfe(cohort, outcome="moved")
-report.show(dynamic, truth=truth, title="Callaway-Sant'Anna, by event time")
-report.show(twfe, truth=truth, title="Two-way fixed effects event study (for contrast)")
+notebook.show(dynamic, truth=truth, title="Callaway-Sant'Anna, by event time")
+notebook.show(twfe, truth=truth, title="Two-way fixed effects event study (for contrast)")
 
 # %%
 ax = plot_event_study(dynamic, twfe=twfe, truth=truth, lang=LANG)
@@ -71,7 +71,7 @@ plt.show()
 
 # %%
 for kind in ("group", "calendar", "simple"):
-    report.show(res.aggregate(kind), truth=truth, title=f"aggregation: {kind}")
+    notebook.show(res.aggregate(kind), truth=truth, title=f"aggregation: {kind}")
 
 # %% [markdown]
 # ## What happened to outcomes of the children who stayed
@@ -83,7 +83,7 @@ for kind in ("group", "calendar", "simple"):
 # %%
 for outcome in ("math", "sdq_total"):
     r = fit_policy(cohort, outcome=outcome).aggregate("dynamic")
-    report.show(r, truth=truth, title=f"{outcome}, by event time (children still enrolled)")
+    notebook.show(r, truth=truth, title=f"{outcome}, by event time (children still enrolled)")
 
 # %% [markdown]
 # ## What this shows, and what it does not

@@ -31,11 +31,12 @@ SEED = 0  # bootstrap seed
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from lbc_eval import report, workplan
-from lbc_eval.audit import scholarships
-from lbc_eval.plots import plot_dose_response, plot_event_study
+from lbc_eval.questions import workplan
+from lbc_eval.report import notebook
+from lbc_eval.publish.audit import scholarships
+from lbc_eval.report.plots import plot_dose_response, plot_event_study
 
-cohort = report.load(DATA)
+cohort = notebook.load(DATA)
 ev = workplan.evidence(cohort, seed=SEED, reps=999)
 text_lang = "en" if LANG == "en" else "zh"
 print(cohort)
@@ -50,7 +51,7 @@ display(Markdown(workplan.findings_markdown(ev, lang=text_lang)))
 # ## Each action: the evidence and the pilot it needs
 
 # %%
-report.display_table(workplan.actions(ev, lang=text_lang), digits=2)
+notebook.display_table(workplan.actions(ev, lang=text_lang), digits=2)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -67,7 +68,7 @@ plt.show()
 
 # %%
 by_year = scholarships(cohort.panel, by="year", k=10)
-report.display_table(by_year[["year", "n_recipients", "n_lb_recipients", "share_lb",
+notebook.display_table(by_year[["year", "n_recipients", "n_lb_recipients", "share_lb",
                               "meets_rule"]], digits=2)
 
 # %% [markdown] tags=["zh"]
@@ -80,7 +81,7 @@ report.display_table(by_year[["year", "n_recipients", "n_lb_recipients", "share_
 # %%
 rule = scholarships(cohort.panel, k=10)
 short = rule[~rule["meets_rule"].astype(bool)]
-report.display_table(short[["school_id", "year", "meets_rule"]])
+notebook.display_table(short[["school_id", "year", "meets_rule"]])
 
 # %% [markdown] tags=["zh"]
 # ## 说明

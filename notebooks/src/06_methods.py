@@ -32,11 +32,12 @@ N_SEEDS = 30  # cohorts simulated
 # %%
 from pathlib import Path
 
-from lbc_eval import methods, report
+from lbc_eval.questions import methods
+from lbc_eval.report import notebook
 
 study = methods.coverage_study(range(1000 + SEED, 1000 + SEED + N_SEEDS))
 summary = methods.summarise(study)
-report.print_table(summary, digits=3)
+notebook.print_table(summary, digits=3)
 if OUT:
     study.to_csv(Path(OUT) / "methods_coverage.csv", index=False)
 
@@ -53,7 +54,7 @@ if OUT:
 
 # %%
 replication = methods.mpdta_replication()
-report.print_table(replication, digits=4)
+notebook.print_table(replication, digits=4)
 print(f"every ATT(g,t) equal to 4 decimals: {bool(replication['same_to_4_decimals'].all())}")
 print(f"analytic SE / published bootstrap SE: {replication['se_ratio'].min():.2f} to "
       f"{replication['se_ratio'].max():.2f}")

@@ -1,0 +1,176 @@
+"""The command line: synth and codebook, clear errors with exit status 2, python -m lbc_eval."""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+
+import pytest
+
+from lbc_eval import __version__, read_cohort
+from lbc_eval.cli import MADE_BY, main, parse_knob
+
+SMALL = ["synth", "--preset", "small", "--seed", "5", "--set", "n_children=300", "--quiet"]
+
+
+def _same_tree(a, b):
+    cmp = filecmp.dircmp(a, b)
+    if cmp.left_only or cmp.right_only or cmp.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(a, b, cmp.common_files, shallow=False)
+    return not mismatch and not errors and all(_same_tree(a / d, b / d) for d in cmp.common_dirs)
+
+
+def test_synth_writes_a_readable_cohort_with_made_by(tmp_path, capsys):
+    out = tmp_path / "c"
+    assert main([*SMALL, "--out", str(out)]) == 0
+    cohort = read_cohort(out)
+    assert cohort.truth is not None
+    assert cohort.truth["meta"]["spec"]["n_children"] == 300
+    assert cohort.truth["meta"]["spec"]["seed"] == 5
+    made_by = (out / MADE_BY).read_text(encoding="utf-8")
+    command = (
+        "lbc-eval synth --preset small --seed 5 --format parquet --set n_children=300 --out OUT"
+    )
+    assert command in made_by.splitlines()
+    assert __version__ in made_by
+    printed = capsys.readouterr().out
+    assert "child-terms" in printed  # the summary table
+    assert str(out) in printed
+    assert f"{command[:-3]}{out}" in printed  # the command, with the real folder
+
+
+def test_synth_is_reproducible_from_made_by(tmp_path):
+    # The README's check: the same command into another folder gives identical files,
+    # made_by.txt included (it does not mention the folder).
+    assert main([*SMALL, "--set", "gap_math=-0.02,-0.02,-0.15", "--out", str(tmp_path / "a")]) == 0
+    line = (tmp_path / "a" / MADE_BY).read_text(encoding="utf-8").splitlines()[-1]
+    argv = line.split()[1:]  # drop the program name
+    argv[argv.index("OUT")] = str(tmp_path / "b")
+    assert main([*argv, "--quiet"]) == 0
+    assert _same_tree(tmp_path / "a", tmp_path / "b")
+
+
+def test_synth_csv_and_tuple_knob(tmp_path):
+    out = tmp_path / "c"
+    argv = [*SMALL, "--format", "csv", "--set", "gap_math=-0.02,-0.02,-0.15", "--out", str(out)]
+    assert main(argv) == 0
+    assert (out / "panel.csv").exists()
+    cohort = read_cohort(out)
+    assert cohort.truth["meta"]["spec"]["gap_math"] == [-0.02, -0.02, -0.15]
+    assert "--set gap_math=-0.02,-0.02,-0.15" in (out / MADE_BY).read_text(encoding="utf-8")
+
+
+def test_synth_messy_writes_school_files(tmp_path, capsys):
+    pytest.importorskip("lbc_eval.synth.export")
+    out = tmp_path / "c"
+    argv = [
+        "synth",
+        "--preset",
+        "small",
+        "--seed",
+        "5",
+        "--set",
+        "n_children=60",
+        "--quiet",
+        "--out",
+        str(out),
+        "--messy",
+    ]
+    assert main(argv) == 0
+    assert (out / "school_files" / "export_manifest.json").exists()
+    assert any((out / "school_files").glob("*.xlsx"))
+    assert "--messy --out OUT" in (out / MADE_BY).read_text(encoding="utf-8")
+    assert "school files:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--preset", "town"], "argument --preset: invalid choice: 'town'"),
+        (["--set", "bogus=1"], "bogus: unknown knob"),
+        (["--set", "n_chldren=300"], "did you mean n_children"),
+        (["--set", "school_icc=2"], r"school_icc: 2.0 is outside the allowed range [0, 0.6]"),
+        (["--set", "n_children=1.5"], "n_children: '1.5' must be a whole number"),
+        (["--set", "share_talks=half"], "share_talks: 'half' is not a number"),
+        (["--set", "gap_math=0.1,0.2"], "gap_math: '0.1,0.2' has 2 value(s); give 3"),
+        (["--set", "n_children"], "is not of the form KNOB=VALUE"),
+        (["--set", "seed=3"], "give the seed with --seed"),
+        (["--seed", "-1"], "seed: -1 is outside the allowed range"),
+    ],
+)
+def test_synth_errors_exit_2_with_a_clear_message(tmp_path, capsys, argv, message):
+    base = {"--preset": "small", "--seed": "5", "--out": str(tmp_path / "c")}
+    for flag in ("--preset", "--seed"):
+        if flag in argv:
+            base.pop(flag)
+    full = ["synth", *[x for kv in base.items() for x in kv], *argv, "--quiet"]
+    assert main(full) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "c").exists()  # nothing was written
+
+
+def test_synth_refuses_a_foreign_folder_before_simulating(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("keep me")
+    assert main([*SMALL, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lbc-eval: error: ") and "holds no cohort" in err
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("n_children=300", ("n_children", 300)),
+        ("n_children=1e3", ("n_children", 1000)),
+        (" training_effect = 0.05 ", ("training_effect", 0.05)),
+        ("training_effect=0", ("training_effect", 0.0)),
+        ("gap_math=-0.02,-0.02,-0.15", ("gap_math", (-0.02, -0.02, -0.15))),
+        ("gap_sdq=0, 0 ,0.1", ("gap_sdq", (0.0, 0.0, 0.1))),
+    ],
+)
+def test_parse_knob(text, expected):
+    name, value = parse_knob(text)
+    assert (name, value) == expected
+    assert type(value) is type(expected[1])
+
+
+def test_codebook_writes_csv_markdown_and_knobs(tmp_path, capsys):
+    assert main(["codebook", "--out", str(tmp_path / "docs")]) == 0
+    for name in ("codebook.csv", "codebook.md", "knobs.md"):
+        assert (tmp_path / "docs" / name).stat().st_size > 0
+    assert "学籍号" in (tmp_path / "docs" / "codebook.md").read_text(encoding="utf-8")
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_no_command_is_a_usage_error(capsys):
+    assert main([]) == 2
+    assert "usage: lbc-eval" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"lbc-eval {__version__}"
+
+
+def test_python_m_lbc_eval_help():
+    res = subprocess.run(
+        [sys.executable, "-m", "lbc_eval", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("usage: lbc-eval")
+    assert "synth" in res.stdout and "codebook" in res.stdout
+
+
+def test_importing_the_cli_imports_no_command_modules():
+    code = (
+        "import sys, lbc_eval.cli; "
+        "print(sorted(m for m in ('tqdm', 'openpyxl', 'lbc_eval.synth.export') "
+        "if m in sys.modules))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"

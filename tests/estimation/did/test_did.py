@@ -1,0 +1,269 @@
+"""Callaway-Sant'Anna staggered DiD: the published mpdta reference, aggregations, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lbc_eval.data.resources import reference_path
+from lbc_eval.errors import DroppedRowsWarning, EstimationError, NoVariationError
+from lbc_eval.estimation.did import fit_did, multiplier_bootstrap
+
+MPDTA = reference_path("mpdta.csv")
+
+# R `did`, att_gt(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
+# xformla=~1, est_method="reg"), never-treated controls, varying base period: point estimates
+# and multiplier-bootstrap (1,000 draws) standard errors as published in
+# shared/reference/README.md (Callaway & Sant'Anna 2021; the did package's mpdta example).
+PUBLISHED = [
+    (2004, 2004, -0.0105, 0.0246),
+    (2004, 2005, -0.0704, 0.0332),
+    (2004, 2006, -0.1373, 0.0397),
+    (2004, 2007, -0.1008, 0.0357),
+    (2006, 2004, 0.0065, 0.0229),
+    (2006, 2005, -0.0028, 0.0197),
+    (2006, 2006, -0.0046, 0.0179),
+    (2006, 2007, -0.0412, 0.0192),
+    (2007, 2004, 0.0305, 0.0154),
+    (2007, 2005, -0.0027, 0.0164),
+    (2007, 2006, -0.0311, 0.0184),
+    (2007, 2007, -0.0261, 0.0170),
+]
+PRETEST_P = 0.168  # same source
+
+
+@pytest.fixture(scope="module")
+def mpdta() -> pd.DataFrame:
+    return pd.read_csv(MPDTA)
+
+
+@pytest.fixture(scope="module")
+def res(mpdta):
+    return fit_did(mpdta, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+
+
+def test_tidy_contract(res):
+    tidy = res.tidy()
+    assert list(tidy.columns[:8]) == [
+        "term",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "conf_low",
+        "conf_high",
+        "outcome",
+    ]
+    assert {"group", "time"} <= set(tidy.columns)
+    assert len(tidy) == 12
+
+
+def test_reproduces_every_published_att_gt(res):
+    tidy = res.tidy().set_index(["group", "time"])
+    for g, t, att, _ in PUBLISHED:
+        assert round(tidy.loc[(g, t), "estimate"], 4) == pytest.approx(att, abs=1e-12), (g, t)
+
+
+def test_analytic_errors_within_15_percent_of_published_bootstrap(res):
+    tidy = res.tidy().set_index(["group", "time"])
+    for g, t, _, se in PUBLISHED:
+        assert abs(tidy.loc[(g, t), "std_error"] / se - 1) < 0.15, (g, t)
+
+
+def test_pretest_matches_published(res):
+    pre = res.pretest()
+    assert pre["df"] == 5
+    assert round(pre["p_value"], 3) == PRETEST_P
+
+
+@pytest.mark.parametrize(
+    ("kind", "overall"),
+    # did::aggte on the same att_gt object (the package's "Getting started" vignette)
+    [("simple", -0.0400), ("dynamic", -0.0772), ("group", -0.0310), ("calendar", -0.0417)],
+)
+def test_aggregations_match_did(res, kind, overall):
+    agg = res.aggregate(kind).tidy()
+    row = agg[agg["term"] == "overall"].iloc[0]
+    assert round(row["estimate"], 4) == pytest.approx(overall, abs=1e-12)
+    assert 0.005 < row["std_error"] < 0.03
+
+
+def test_dynamic_is_the_group_size_weighted_average(res, mpdta):
+    """Each event-time effect recomputed by hand from the ATT(g,t) and the group sizes."""
+    tidy = res.tidy()
+    sizes = mpdta.groupby("first.treat")["countyreal"].nunique()
+    dyn = res.aggregate("dynamic").tidy().dropna(subset=["event_time"])
+    for _, row in dyn.iterrows():
+        cells = tidy[tidy["event_time"] == row["event_time"]]
+        w = sizes.loc[cells["group"].astype(int)].to_numpy()
+        assert row["estimate"] == pytest.approx(np.average(cells["estimate"], weights=w))
+    # event-time rows keep the event_time key; overall has none
+    assert dyn["event_time"].tolist() == [-3, -2, -1, 0, 1, 2, 3]
+
+
+def test_balance_e_and_window(res):
+    dyn = res.aggregate("dynamic", balance_e=1).tidy()
+    assert dyn["event_time"].dropna().max() == 1
+    win = res.aggregate("dynamic", min_e=-1, max_e=2).tidy()
+    assert win["event_time"].dropna().tolist() == [-1, 0, 1, 2]
+
+
+def test_bootstrap_close_to_analytic_and_uniform_band_wider(mpdta, res):
+    boot = fit_did(
+        mpdta,
+        outcome="lemp",
+        unit="countyreal",
+        time="year",
+        cohort="first.treat",
+        bootstrap=999,
+        seed=1,
+    )
+    ratio = boot.tidy()["std_error"] / res.tidy()["std_error"]
+    assert ratio.between(0.85, 1.15).all()
+    crit = boot.extra["critical_value"]
+    assert 2.2 < crit < 3.2  # simultaneous over 12 cells, wider than 1.96
+    width = boot.tidy()["conf_high"] - boot.tidy()["conf_low"]
+    np.testing.assert_allclose(width, 2 * crit * boot.tidy()["std_error"])
+
+
+def test_multiplier_bootstrap_matches_the_analytic_variance():
+    rng = np.random.default_rng(0)
+    inf = rng.standard_normal((4000, 3)) * np.array([1.0, 2.0, 0.5])
+    se, _ = multiplier_bootstrap(inf, draws=2000, seed=3)
+    analytic = np.sqrt((inf**2).sum(axis=0)) / 4000
+    np.testing.assert_allclose(se, analytic, rtol=0.08)
+
+
+def test_clustered_errors_at_least_unit_errors_when_clusters_share_shocks(mpdta):
+    d = mpdta.copy()
+    d["state"] = d["countyreal"] // 1000
+    clustered = fit_did(
+        d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat", cluster="state"
+    )
+    assert clustered.n_clusters == d["state"].nunique()
+    assert "clusters" in clustered.cov_type
+
+
+def test_covariates_and_methods_agree_roughly(mpdta):
+    out = {}
+    for method in ("reg", "ipw", "dr"):
+        r = fit_did(
+            mpdta,
+            outcome="lemp",
+            unit="countyreal",
+            time="year",
+            cohort="first.treat",
+            covariates=["lpop"],
+            method=method,
+        )
+        out[method] = r.tidy()["estimate"].to_numpy()
+    # did's vignette, xformla = ~lpop (doubly robust): ATT(2004,2004) = -0.0145
+    assert round(out["dr"][0], 4) == -0.0145
+    assert np.abs(out["reg"] - out["dr"]).max() < 0.005
+    assert np.abs(out["ipw"] - out["dr"]).max() < 0.005
+
+
+def test_not_yet_treated_controls_use_more_units(mpdta, res):
+    ny = fit_did(
+        mpdta,
+        outcome="lemp",
+        unit="countyreal",
+        time="year",
+        cohort="first.treat",
+        control="not_yet",
+    )
+    cells = ny.extra["cells"].set_index(["group", "time"])
+    never = res.extra["cells"].set_index(["group", "time"])
+    assert cells.loc[(2004, 2005), "n_control"] > never.loc[(2004, 2005), "n_control"]
+
+
+def test_universal_base_period_has_a_zero_reference_cell(mpdta):
+    u = (
+        fit_did(
+            mpdta,
+            outcome="lemp",
+            unit="countyreal",
+            time="year",
+            cohort="first.treat",
+            base_period="universal",
+        )
+        .tidy()
+        .set_index(["group", "time"])
+    )
+    assert u.loc[(2006, 2005), "estimate"] == 0 and np.isnan(u.loc[(2006, 2005), "std_error"])
+    assert round(u.loc[(2004, 2006), "estimate"], 4) == -0.1373  # post cells unchanged
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_no_never_treated_with_never_control(mpdta):
+    d = mpdta[mpdta["first.treat"] > 0]
+    with pytest.raises(NoVariationError, match="no never-treated units.*control='not_yet'"):
+        fit_did(d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+
+
+def test_cohort_varying_within_unit(mpdta):
+    d = mpdta.copy()
+    d.loc[d.index[0], "first.treat"] = 2006
+    with pytest.raises(EstimationError, match="varies within 1 unit"):
+        fit_did(d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+
+
+def test_time_with_gaps(mpdta):
+    d = mpdta[mpdta["year"] != 2005]
+    with pytest.raises(EstimationError, match=r"not evenly spaced \(gaps at 2004->2006\)"):
+        fit_did(d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+
+
+def test_unbalanced_panel_refused_unless_allowed(mpdta):
+    d = mpdta.drop(index=mpdta.index[[1, 7]])
+    with pytest.raises(EstimationError, match="unbalanced: 2 of 500 units"):
+        fit_did(d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+    r = fit_did(
+        d,
+        outcome="lemp",
+        unit="countyreal",
+        time="year",
+        cohort="first.treat",
+        allow_unbalanced_panel=True,
+    )
+    assert any("unbalanced" in n for n in r.notes)
+    assert r.tidy()["estimate"].notna().all()
+
+
+def test_units_treated_in_the_first_period_are_dropped_with_a_warning(mpdta):
+    d = mpdta.copy()
+    d.loc[d["countyreal"] == d["countyreal"].iloc[0], "first.treat"] = 2003
+    with pytest.warns(DroppedRowsWarning, match="dropped 1 units already treated"):
+        r = fit_did(d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+    assert r.nobs == 499
+
+
+def test_small_groups_are_reported(mpdta):
+    keep = mpdta[
+        (mpdta["first.treat"] != 2006)
+        | mpdta["countyreal"].isin(
+            mpdta.loc[mpdta["first.treat"] == 2006, "countyreal"].unique()[:3]
+        )
+    ]
+    with pytest.warns(UserWarning, match=r"small groups.*2006 \(3 units\)"):
+        r = fit_did(keep, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+    assert any("2006 (3 units)" in w for w in r.warnings)
+
+
+def test_unknown_column_and_bad_options(mpdta):
+    with pytest.raises(
+        EstimationError, match=r"column\(s\) wage not in the data; it has year, countyreal"
+    ):
+        fit_did(mpdta, outcome="wage", unit="countyreal", time="year", cohort="first.treat")
+    with pytest.raises(ValueError, match="control='nevertreated'; choose one of never, not_yet"):
+        fit_did(
+            mpdta,
+            outcome="lemp",
+            unit="countyreal",
+            time="year",
+            cohort="first.treat",
+            control="nevertreated",
+        )  # type: ignore[arg-type]

@@ -1,0 +1,214 @@
+"""fit_fe: agreement with pyfixest, the rows it drops, few-cluster inference, and bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyfixest as pf
+import pytest
+from pyfixest.demeaners import MapDemeaner
+
+from lbc_eval import fit_fe
+from lbc_eval.data.codebook import CONTACT_COLUMNS
+from lbc_eval.errors import (
+    CollinearityError,
+    DroppedRowsWarning,
+    EstimationError,
+    FewClustersWarning,
+    MissingDataError,
+    NoVariationError,
+    SpecError,
+    UnknownColumnError,
+)
+from lbc_eval.estimation.within import WithinFit
+from tests.conftest import cohort_for
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    p = cohort_for("small", 11).panel
+    p = p.assign(
+        contacts=p[list(CONTACT_COLUMNS)].astype(float).sum(axis=1),
+        tut=p["tutoring_hours"],
+        w=1.0 + p["grade"].astype(float) % 3,
+        lb=p["lb_status"].astype(str),
+        tut2=2.0 * p["tutoring_hours"],
+    )
+    return p
+
+
+#: pyfixest's default demeaning tolerance (1e-6) moves standard errors in the 6th digit
+TIGHT = MapDemeaner(fixef_tol=1e-10)
+
+CASES = {
+    # name: (fit_fe keywords, pyfixest formula, pyfixest vcov)
+    "crv1 school": (
+        dict(unit="student_id", time="term", cluster="school_id"),
+        "math ~ contacts + tut + C(lb) | student_id + term",
+        {"CRV1": "school_id"},
+    ),
+    "crv1 two-way": (
+        dict(unit="student_id", time="term", cluster=["school_id", "term"]),
+        "math ~ contacts + tut + C(lb) | student_id + term",
+        {"CRV1": "school_id+term"},
+    ),
+    "weighted": (
+        dict(unit="student_id", time="term", cluster="school_id", weights="w"),
+        "math ~ contacts + tut + C(lb) | student_id + term",
+        {"CRV1": "school_id"},
+    ),
+    "clusters = unit (nested)": (
+        dict(unit="student_id", time="term"),
+        "math ~ contacts + tut + C(lb) | student_id + term",
+        {"CRV1": "student_id"},
+    ),
+    "school fe": (
+        dict(time="term", fixed_effects="school_id", cluster="class_id"),
+        "math ~ contacts + tut + C(lb) | term + school_id",
+        {"CRV1": "class_id"},
+    ),
+    "no fe, hc1": (dict(cluster=None), "math ~ contacts + tut + C(lb)", "hetero"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_estimates_and_crv1_equal_pyfixest(panel, case):
+    """Reference: pyfixest 0.60 ``feols`` (fixest's defaults: singletons dropped, CRV1 with
+    k_fixef="nonnested", G_df="min"; demeaning tolerance 1e-10 as ours); tolerance 1e-6
+    relative on estimates, standard errors and p-values."""
+    kw, fml, vcov = CASES[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = fit_fe(
+            panel, outcome="math", treatment=["contacts", "tut"], controls="lb",
+            inference="crv1", **kw,
+        )  # fmt: skip
+        ref = pf.feols(fml, data=panel, vcov=vcov, weights=kw.get("weights"), demeaner=TIGHT)
+    t = r.tidy()
+    ref_coef = ref.coef().drop("Intercept", errors="ignore")
+    ref_se = ref.se().drop("Intercept", errors="ignore")
+    assert r.nobs == ref._N
+    np.testing.assert_allclose(t["estimate"], ref_coef.to_numpy(), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(t["std_error"], ref_se.to_numpy(), rtol=1e-6)
+    ref_p = ref.pvalue().drop("Intercept", errors="ignore").to_numpy()
+    np.testing.assert_allclose(t["p_value"], ref_p, rtol=1e-6, atol=1e-12)
+    assert t["term"].tolist()[:3] == ["contacts", "tut", "lb[father]"]
+
+
+def test_dropped_rows_and_singletons_are_reported(panel):
+    with pytest.warns(FewClustersWarning):
+        r = fit_fe(panel, outcome="math", treatment="contacts", unit="student_id", time="term",
+                   cluster="school_id", inference="crv1")  # fmt: skip
+    text = " ".join(r.notes)
+    n_missing = int(panel["math"].isna().sum())
+    assert f"{n_missing:,} of {len(panel):,} rows left out for missing values" in text
+    assert "singleton rows left out" in text
+    assert "student_id levels have no usable row" in text
+    assert isinstance(r.raw, WithinFit) and r.formula == "math ~ contacts | student_id + term"
+
+
+def test_many_missing_rows_warn(panel):
+    p = panel.assign(math=panel["math"].where(panel["grade"].astype(int) > 4))
+    with pytest.warns(DroppedRowsWarning, match="have a missing value"):
+        fit_fe(p, outcome="math", treatment="contacts", unit="student_id", time="term",
+               cluster="school_id", inference="crv1")  # fmt: skip
+
+
+def test_few_clusters_warn_and_bootstrap_by_default(panel):
+    with pytest.warns(FewClustersWarning, match="only 12 clusters"):
+        r = fit_fe(panel, outcome="sdq_total", treatment="contacts", controls="lb",
+                   unit="student_id", time="term", cluster="school_id")  # fmt: skip
+    assert r.cov_type.startswith("wild cluster bootstrap (WCR, Rademacher, all 4,096 draws)")
+    assert any("restricted wild cluster bootstrap" in n for n in r.notes)
+    assert any("only 12 clusters" in w for w in r.warnings)
+    # treatments are bootstrapped, controls keep CRV1 (said in the notes)
+    assert set(r.extra["boot"]) == {"contacts"}
+    assert any("keep CRV1" in n for n in r.notes)
+    boot = r.extra["boot"]["contacts"]
+    assert r.p_value("contacts") == boot.p_value
+    assert r.conf_int("contacts") == (boot.conf_low, boot.conf_high)
+    # 60 clusters: CRV1, no warning
+    county = cohort_for("county", 7).panel
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewClustersWarning)
+        c = fit_fe(county, outcome="math", treatment="tutoring_hours", unit="student_id",
+                   time="term", cluster="school_id")  # fmt: skip
+    assert c.cov_type == "CRV1 by school_id" and c.n_clusters == 60
+
+
+def _bad(panel):
+    p = panel
+    return {
+        "unknown column": (
+            dict(data=p, treatment="contact"),
+            UnknownColumnError,
+            ["treatment column 'contact' is not in the data", "did you mean 'contacts'"],
+        ),
+        "treatment without variation": (
+            dict(data=p.assign(one=1.0), treatment="one"),
+            NoVariationError,
+            ["'one' takes the single value 1 in every row", "nothing to compare"],
+        ),
+        "treatment constant within every unit": (
+            dict(data=p, treatment="birth_year"),
+            NoVariationError,
+            ["'birth_year' has no variation left", "constant within every student_id"],
+        ),
+        "collinear controls": (
+            dict(data=p, treatment="contacts", controls=["tut", "tut2"]),
+            CollinearityError,
+            ["'tut2' is a linear combination of 'tut'", "Remove 'tut2'"],
+        ),
+        "one cluster": (
+            dict(data=p.assign(county="C1"), treatment="contacts", cluster="county"),
+            NoVariationError,
+            ["cluster variable 'county' has a single value", "at least two clusters"],
+        ),
+        "all-missing outcome": (
+            dict(data=p.assign(math=np.nan), treatment="contacts"),
+            MissingDataError,
+            ["outcome 'math' is missing in all", "choose another outcome"],
+        ),
+        "text treatment": (
+            dict(data=p, treatment="lb"),
+            EstimationError,
+            ["treatment 'lb' is not numeric", "put a categorical variable in controls"],
+        ),
+        "unknown option": (
+            dict(data=p, treatment="contacts", inference="bootstrap"),
+            SpecError,
+            ["inference: got 'bootstrap'; allowed: 'auto', 'crv1', 'wild'"],
+        ),
+        "wild with two-way clusters": (
+            dict(data=p, treatment="contacts", cluster=["school_id", "term"], inference="wild"),
+            EstimationError,
+            ["clusters one way"],
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unknown column",
+        "treatment without variation",
+        "treatment constant within every unit",
+        "collinear controls",
+        "one cluster",
+        "all-missing outcome",
+        "text treatment",
+        "unknown option",
+        "wild with two-way clusters",
+    ],
+)
+def test_bad_input_gets_a_named_error_saying_what_to_do(panel, case):
+    kw, error, fragments = _bad(panel)[case]
+    kw = {"outcome": "math", "unit": "student_id", "time": "term", "cluster": "school_id", **kw}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(error) as info:
+            fit_fe(**kw)
+    for fragment in fragments:
+        assert fragment in str(info.value)

