@@ -6,7 +6,7 @@ Usage::
 
 Each case runs in a fresh process (peak memory is its own). ``county`` fits question Q3 on the
 county preset (children left behind in the first term, 8 terms); a number N fits a synthetic
-balanced panel of N units over 8 periods with three adoption cohorts and never-treated units.
+balanced panel of N units over 8 periods with three adoption groups and never-treated units.
 Where the ``csdid`` package (a Python port of R ``did``) is installed, the county case is also
 timed with it and the ratio printed. Target: 1,000,000 units with 999 bootstrap draws in < 60 s.
 """
@@ -34,7 +34,7 @@ def _panel(n: int, seed: int = 0):
     effect = np.where((gi > 0) & (t >= gi), 0.1 * (t - gi + 1), 0.0)
     y = np.repeat(unit_fe, periods.size) + 0.05 * t + effect + rng.standard_normal(t.size)
     return pd.DataFrame({"unit": np.repeat(np.arange(n), periods.size), "time": t,
-                         "cohort": gi, "y": y})
+                         "group": gi, "y": y})
 
 
 def _child(case: str, draws: int) -> dict:
@@ -53,7 +53,7 @@ def _child(case: str, draws: int) -> dict:
         res = fit_policy(cohort, outcome="moved")
         out["analytic_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fit_policy(cohort, outcome="moved", bootstrap=draws)
+        fit_policy(cohort, outcome="moved", reps=draws)
         out["bootstrap_s"] = time.perf_counter() - t0
         out["units"] = res.nobs
         try:
@@ -63,7 +63,7 @@ def _child(case: str, draws: int) -> dict:
             from csdid.att_gt import ATTgt  # type: ignore[import-not-found]
 
             t0 = time.perf_counter()
-            ATTgt(yname="moved", gname="cohort", idname="student_id", tname="period",
+            ATTgt(yname="moved", gname="group", idname="student_id", tname="period",
                   data=data, control_group="nevertreated").fit(est_method="reg")
             out["csdid_s"] = time.perf_counter() - t0
         except Exception as exc:  # noqa: BLE001 - optional comparison
@@ -72,10 +72,10 @@ def _child(case: str, draws: int) -> dict:
         n = int(case)
         data = _panel(n)
         t0 = time.perf_counter()
-        res = fit_did(data, outcome="y", unit="unit", time="time", cohort="cohort")
+        res = fit_did(data, outcome="y", unit="unit", time="time", group="group")
         out["analytic_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        fit_did(data, outcome="y", unit="unit", time="time", cohort="cohort", bootstrap=draws)
+        fit_did(data, outcome="y", unit="unit", time="time", group="group", reps=draws)
         out["bootstrap_s"] = time.perf_counter() - t0
         out["units"] = res.nobs
     out["cells"] = len(res.table)

@@ -154,7 +154,7 @@ def boot_case(model: str, engine: str, draws: int, scratch: Path) -> dict[str, A
         r = fit_fe(p, outcome="math", treatment=[treat, *extra], unit=fes[0], time=fes[1],
                    cluster="school_id", inference="crv1")  # fmt: skip
         t1 = time.perf_counter()
-        bt = wild_bootstrap(r, term=treat, reps=draws, weights="rademacher", seed=1)
+        bt = wild_bootstrap(r, term=treat, reps=draws, boot_weights="rademacher", seed=1)
         out = {"p_value": bt.p_value, "conf_low": bt.conf_low, "conf_high": bt.conf_high}
     else:
         import pyfixest as pf

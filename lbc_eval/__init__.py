@@ -48,7 +48,7 @@ _LAZY = {
     "fit_training": "lbc_eval.questions.training",
     "fit_policy": "lbc_eval.questions.enrolment",
     "fit_policy_twfe": "lbc_eval.questions.enrolment",
-    "fit_twfe_event_study": "lbc_eval.questions.enrolment",
+    "fit_twfe_event_study": "lbc_eval.estimation.did",
     "mde": "lbc_eval.pilot.power",
     "power": "lbc_eval.pilot.power",
     "solve": "lbc_eval.pilot.power",

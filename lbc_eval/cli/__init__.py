@@ -2,7 +2,7 @@
 
 ``lbc-eval synth``
     :func:`lbc_eval.simulate` a synthetic cohort, :meth:`~lbc_eval.Cohort.write` it, and
-    optionally :meth:`~lbc_eval.Cohort.export_school_files` the messy school files.
+    optionally :func:`~lbc_eval.synth.export.export_school_files` the messy school files.
 ``lbc-eval codebook``
     :func:`lbc_eval.data.codebook.write_codebook` (and the knobs page of the generator).
 ``lbc-eval ingest``
@@ -12,7 +12,7 @@
 ``lbc-eval run``
     :func:`lbc_eval.report.brief.run`: execute the notebooks on a cohort (executed notebooks, HTML).
 ``lbc-eval brief``
-    :func:`lbc_eval.report.brief`: the evidence brief (HTML without code, Chinese or English).
+    :func:`lbc_eval.report.brief.brief`: the evidence brief (HTML without code, Chinese or English).
 ``lbc-eval scan``
     :func:`lbc_eval.publish.scan.scan`: look for identifying values in files before they are shared.
 

@@ -107,8 +107,44 @@ def template_command(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The options of ``lbc-eval ingest`` after its paths: flag -> argparse keywords.
+_INGEST_OPTIONS: list[tuple[str, dict[str, Any]]] = [
+    ("--out", dict(required=True, metavar="DIR",
+                   help="output folder (outside any git working tree)")),
+    ("--key-file", dict(metavar="PATH",
+                        help="the secret key (hex, mode 600); else $LBC_EVAL_KEY")),
+    ("--create-key", dict(action="store_true",
+                          help="create the key file first (refuses to overwrite one)")),
+    ("--synthetic-seed", dict(type=int, metavar="N",
+                              help="use the public key of synthetic seed N (synthetic data only)")),
+    ("--school", dict(action="append", metavar="FILE=ID",
+                      help="school of a file without a 学校 column (repeatable; a bare ID "
+                      "applies to every file)")),
+    ("--term", dict(action="append", metavar="FILE=TERM",
+                    help="term (2024-1) of a file without a 学期 column (repeatable)")),
+    ("--engine", dict(choices=["calamine", "openpyxl"], default="calamine",
+                      help="xlsx reader (default: calamine)")),
+    ("--on-invalid", dict(choices=["quarantine", "set-missing"], default="quarantine",
+                          help="an unreadable optional value quarantines the row (default) or "
+                          "is set missing with a warning")),
+    ("--format", dict(choices=["parquet", "csv"], default="parquet",
+                      help="cohort table format (default: parquet)")),
+    ("--allow-inside-repo", dict(action="store_true",
+                                 help="allow outputs and key inside a git working tree "
+                                 "(synthetic data)")),
+    ("--reject-synthetic-ids", dict(action="store_true",
+                                    help="treat the synthetic province code 99 as invalid")),
+    ("--quiet", dict(action="store_true", help="no progress bar")),
+]  # fmt: skip
+
+
 def add_parsers(sub: Any) -> None:
     """Add ``ingest`` and ``template`` to the sub-command parsers."""
+    _add_ingest(sub)
+    _add_template(sub)
+
+
+def _add_ingest(sub: Any) -> None:
     ingest = sub.add_parser(
         "ingest",
         help="ingest school workbooks into a pseudonymised cohort",
@@ -125,67 +161,12 @@ def add_parsers(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ingest.add_argument("paths", nargs="+", metavar="FILES_OR_DIRS", help="files and folders")
-    ingest.add_argument(
-        "--out", required=True, metavar="DIR", help="output folder (outside any git working tree)"
-    )
-    ingest.add_argument(
-        "--key-file", metavar="PATH", help="the secret key (hex, mode 600); else $LBC_EVAL_KEY"
-    )
-    ingest.add_argument(
-        "--create-key",
-        action="store_true",
-        help="create the key file first (refuses to overwrite one)",
-    )
-    ingest.add_argument(
-        "--synthetic-seed",
-        type=int,
-        metavar="N",
-        help="use the public key of synthetic seed N (synthetic data only)",
-    )
-    ingest.add_argument(
-        "--school",
-        action="append",
-        metavar="FILE=ID",
-        help="school of a file without a 学校 column (repeatable; a bare ID applies to every file)",
-    )
-    ingest.add_argument(
-        "--term",
-        action="append",
-        metavar="FILE=TERM",
-        help="term (2024-1) of a file without a 学期 column (repeatable)",
-    )
-    ingest.add_argument(
-        "--engine",
-        choices=["calamine", "openpyxl"],
-        default="calamine",
-        help="xlsx reader (default: calamine)",
-    )
-    ingest.add_argument(
-        "--on-invalid",
-        choices=["quarantine", "set-missing"],
-        default="quarantine",
-        help="an unreadable optional value quarantines the row (default) or is "
-        "set missing with a warning",
-    )
-    ingest.add_argument(
-        "--format",
-        choices=["parquet", "csv"],
-        default="parquet",
-        help="cohort table format (default: parquet)",
-    )
-    ingest.add_argument(
-        "--allow-inside-repo",
-        action="store_true",
-        help="allow outputs and key inside a git working tree (synthetic data)",
-    )
-    ingest.add_argument(
-        "--reject-synthetic-ids",
-        action="store_true",
-        help="treat the synthetic province code 99 as invalid",
-    )
-    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    for flag, options in _INGEST_OPTIONS:
+        ingest.add_argument(flag, **options)
     ingest.set_defaults(run=ingest_command)
 
+
+def _add_template(sub: Any) -> None:
     template = sub.add_parser(
         "template",
         help="write the Excel survey form schools should fill in",

@@ -69,6 +69,14 @@ def scan_command(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: Any) -> None:
     """Add ``run``, ``brief`` and ``scan`` to the sub-command parsers."""
+    common = _common()
+    _add_run(sub, common)
+    _add_brief(sub, common)
+    _add_scan(sub)
+
+
+def _common() -> argparse.ArgumentParser:
+    """The options ``run`` and ``brief`` share."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data",
@@ -84,7 +92,10 @@ def add_parsers(sub: Any) -> None:
         help="language of labels and of the brief (default: zh)",
     )
     common.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    return common
 
+
+def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
     run = sub.add_parser(
         "run",
         parents=[common],
@@ -112,6 +123,8 @@ def add_parsers(sub: Any) -> None:
     )
     run.set_defaults(run=run_command)
 
+
+def _add_brief(sub: Any, common: argparse.ArgumentParser) -> None:
     brief = sub.add_parser(
         "brief",
         parents=[common],
@@ -123,6 +136,8 @@ def add_parsers(sub: Any) -> None:
     )
     brief.set_defaults(run=brief_command)
 
+
+def _add_scan(sub: Any) -> None:
     scan = sub.add_parser(
         "scan",
         help="find IDs, phone numbers, student numbers and names in files",

@@ -260,6 +260,11 @@ def codebook_command(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: Any) -> None:
     """Add ``synth`` and ``codebook`` to the sub-command parsers."""
+    _add_synth(sub)
+    _add_codebook(sub)
+
+
+def _add_synth(sub: Any) -> None:
     synth = sub.add_parser(
         "synth",
         help="simulate a synthetic cohort and write it",
@@ -318,6 +323,8 @@ def add_parsers(sub: Any) -> None:
     synth.add_argument("--quiet", action="store_true", help="no progress bars")
     synth.set_defaults(run=synth_command)
 
+
+def _add_codebook(sub: Any) -> None:
     codebook = sub.add_parser(
         "codebook",
         help="write the codebook (codebook.csv, codebook.md) and the knobs page",

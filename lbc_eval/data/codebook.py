@@ -4,7 +4,9 @@ Synthetic and real cohorts share this schema exactly, so every notebook runs on 
 Each :class:`Column` carries the canonical snake_case name used everywhere in the kit, the
 Chinese and English labels, the header *aliases* schools really write (translated once, at
 ingest), the dtype, unit, allowed values (with their Chinese spellings) or range, and whether
-the column is required.
+the column is required. The definitions live in the data file ``codebook.toml`` beside this
+module (readable Chinese, one entry per column, reviewed as plain text); this module reads it
+once and keeps the API.
 
 Four tables are described:
 
@@ -33,18 +35,18 @@ from __future__ import annotations
 
 import functools
 import re
+import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from lbc_eval.errors import SchemaError
-
-CODEBOOK_VERSION = "1.0.0"
 
 Table = Literal["panel", "schools", "destinations", "form"]
 Kind = Literal["id", "str", "category", "int", "float", "bool"]
@@ -135,598 +137,29 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _c(name: str, table: Table, kind: Kind, zh: str, en: str, **kw: object) -> Column:
-    return Column(name, table, kind, zh, en, **kw)  # type: ignore[arg-type]
+# --- the data file --------------------------------------------------------------------------
+
+#: The column definitions, beside this module (and in a wheel): one ``[[table]]`` entry per
+#: column, in canonical order, with the fields of :class:`Column`.
+DATA_FILE = "codebook.toml"
 
 
-_COUNT = {"lower": 0, "unit": "times per term"}
+def _column(table: Table, entry: dict[str, Any]) -> Column:
+    """A :class:`Column` from one ``[[table]]`` entry of the data file (lists become tuples)."""
+    kw = dict(entry)
+    kw["aliases"] = tuple(kw.get("aliases", ()))
+    kw["levels"] = {k: tuple(v) for k, v in kw.get("levels", {}).items()}
+    return Column(table=table, **kw)
 
-_PANEL: list[Column] = [
-    _c(
-        "student_id",
-        "panel",
-        "id",
-        "学生编号",
-        "Student (pseudonymous)",
-        required=True,
-        aliases=("学籍号", "学号", "全国学籍号", "学生学籍号", "student_no"),
-        description="HMAC-SHA-256 of the normalised student number (or resident ID where that is "
-        "the only identifier) under the project key, 16 hex characters. The raw number is never "
-        "stored.",
-    ),
-    _c(
-        "school_id",
-        "panel",
-        "id",
-        "学校代码",
-        "School",
-        required=True,
-        aliases=("学校", "学校名称", "学校编号", "所在学校", "就读学校"),
-        description="School code; the school-level key to the schools table.",
-    ),
-    _c(
-        "class_id",
-        "panel",
-        "id",
-        "班级",
-        "Class",
-        aliases=("班级", "班别", "所在班级", "班"),
-        description="Class code, unique within the county (school, entry year, class number).",
-    ),
-    _c(
-        "township",
-        "panel",
-        "id",
-        "乡镇",
-        "Township",
-        required=True,
-        aliases=("乡镇", "乡镇（街道）", "所属乡镇", "镇", "街道"),
-        description="Township-level unit (town, township or subdistrict) of the child's school.",
-    ),
-    _c(
-        "term",
-        "panel",
-        "str",
-        "学期",
-        "Term",
-        required=True,
-        aliases=("学期", "学年学期", "统计学期"),
-        description="Academic year and semester, 'YYYY-1' = autumn of YYYY, 'YYYY-2' = spring of "
-        "YYYY+1. Forms' '2024-2025学年第一学期' maps to '2024-1'.",
-    ),
-    _c(
-        "grade",
-        "panel",
-        "int",
-        "年级",
-        "Grade",
-        required=True,
-        lower=1,
-        upper=9,
-        bits=8,
-        aliases=("年级", "就读年级", "所在年级"),
-        description="Grade of compulsory education, 1-6 primary, 7-9 junior secondary.",
-    ),
-    _c(
-        "sex",
-        "panel",
-        "category",
-        "性别",
-        "Sex",
-        required=True,
-        aliases=("性别",),
-        levels={"male": ("男", "男性", "M", "1"), "female": ("女", "女性", "F", "2")},
-        description="Sex as recorded (derivable from the resident ID's sequence digit).",
-    ),
-    _c(
-        "birth_year",
-        "panel",
-        "int",
-        "出生年份",
-        "Birth year",
-        required=True,
-        lower=1995,
-        upper=2030,
-        aliases=("出生年份", "出生年"),
-        description="Year of birth (ingest derives it from the birth date or resident ID; "
-        "the full date is dropped).",
-    ),
-    _c(
-        "boarding",
-        "panel",
-        "bool",
-        "是否寄宿",
-        "Boarding",
-        aliases=("寄宿", "是否寄宿", "住校"),
-        description="Boards at school during the week.",
-    ),
-    _c(
-        "lb_status",
-        "panel",
-        "category",
-        "留守类型",
-        "Left-behind status",
-        required=True,
-        aliases=("留守类型", "留守情况", "是否留守", "父母外出情况", "留守儿童类型"),
-        levels={
-            "none": ("非留守", "否", "无", "父母均在家"),
-            "father": ("父亲外出", "父外出", "父亲外出务工"),
-            "mother": ("母亲外出", "母外出", "母亲外出务工"),
-            "both": ("父母均外出", "双亲外出", "父母双方外出", "父母外出"),
-        },
-        description="Which parent works away while the child stays behind; 'none' also for "
-        "children who live with their migrant parents.",
-    ),
-    _c(
-        "guardian",
-        "panel",
-        "category",
-        "监护人",
-        "Guardian",
-        aliases=("监护人", "监护类型", "实际监护人", "监护人类型"),
-        levels={
-            "parents": ("父母", "父亲或母亲", "父母监护"),
-            "grandparents": ("祖辈", "祖父母", "外祖父母", "爷爷奶奶", "隔代监护"),
-            "relatives": ("亲戚", "其他亲属", "亲属监护"),
-            "other": ("其他", "委托监护", "无人监护"),
-        },
-        description="Who looks after the child day to day.",
-    ),
-    _c(
-        "destination_id",
-        "panel",
-        "id",
-        "父母务工地",
-        "Parents' work destination",
-        aliases=("务工地", "父母务工地点", "外出务工地", "父母外出地点"),
-        description="Key to the destinations table; missing when no parent works away.",
-    ),
-    _c(
-        "low_income",
-        "panel",
-        "bool",
-        "低收入家庭",
-        "Low-income household",
-        aliases=("低保", "是否低保", "困难家庭", "建档立卡", "低收入家庭"),
-        description="Household on minimum living allowance or registered as poor.",
-    ),
-    _c(
-        "mentor_role",
-        "panel",
-        "category",
-        "结对帮扶人身份",
-        "Mentor",
-        aliases=("帮扶人身份", "结对帮扶人", "结对类型", "帮扶人类型"),
-        levels={
-            "none": ("未结对", "无"),
-            "cadre": ("党员干部", "干部"),
-            "teacher": ("教师", "尚德志愿教师", "志愿教师"),
-            "volunteer": ("志愿者", "社会志愿者"),
-        },
-        description="Who the child is paired with this term ('none' = not paired).",
-    ),
-    _c(
-        "talks",
-        "panel",
-        "int",
-        "谈心次数",
-        "Heart-to-heart talks",
-        aliases=("谈心次数", "谈心谈话次数", "谈心（次）"),
-        **_COUNT,  # type: ignore[arg-type]
-        description="Mentor's heart-to-heart talks with the child this term.",
-    ),
-    _c(
-        "home_visits",
-        "panel",
-        "int",
-        "家访次数",
-        "Home visits",
-        aliases=("家访次数", "走访次数", "家访（次）"),
-        **_COUNT,  # type: ignore[arg-type]
-        description="Mentor's or teacher's visits to the child's home this term.",
-    ),
-    _c(
-        "activities",
-        "panel",
-        "int",
-        "集体活动次数",
-        "Collective activities",
-        aliases=("集体活动次数", "活动次数", "参加活动次数"),
-        **_COUNT,  # type: ignore[arg-type]
-        description="Collective activities the child took part in this term.",
-    ),
-    _c(
-        "parent_contacts",
-        "panel",
-        "int",
-        "与家长沟通次数",
-        "Contacts with parents",
-        aliases=("与家长沟通次数", "家长沟通次数", "联系家长次数", "与父母沟通次数"),
-        **_COUNT,  # type: ignore[arg-type]
-        description="Mentor's contacts (phone, video) with the parents or guardian this term.",
-    ),
-    _c(
-        "counseling",
-        "panel",
-        "int",
-        "心理辅导次数",
-        "Counselling sessions",
-        aliases=("心理辅导次数", "心理咨询次数", "心理疏导次数"),
-        **_COUNT,  # type: ignore[arg-type]
-        description="Sessions with the school's psychological counsellor this term.",
-    ),
-    _c(
-        "tutoring_hours",
-        "panel",
-        "float",
-        "课业辅导时长",
-        "Tutoring hours",
-        unit="hours per term",
-        lower=0,
-        upper=400,
-        aliases=("课业辅导时长", "辅导时长", "学业辅导（小时）", "课后辅导时长"),
-        description="After-school academic tutoring received this term.",
-    ),
-    _c(
-        "scholarship_yuan",
-        "panel",
-        "int",
-        "助学金",
-        "Scholarship",
-        unit="yuan",
-        lower=0,
-        upper=20000,
-        bits=32,
-        aliases=("助学金", "奖助学金", "助学金金额", "资助金额"),
-        description="Scholarship paid this term by the volunteer association (0 = none).",
-    ),
-    _c(
-        "hotline_calls",
-        "panel",
-        "int",
-        "亲情热线通话次数",
-        "Family-hotline calls",
-        aliases=("亲情热线", "亲情电话次数", "亲情热线通话次数"),
-        **_COUNT,  # type: ignore[arg-type]
-        description="Calls to the parents on the school's family hotline this term.",
-    ),
-    _c(
-        "moved_to_parents",
-        "panel",
-        "bool",
-        "随父母迁居",
-        "Moved to live with parents",
-        aliases=("随父母迁居", "随迁", "是否随迁"),
-        description="At the end of this term the child moved to live with the migrant parents "
-        "(within the county: stays in the panel; outside: exits with that reason).",
-    ),
-    _c(
-        "exit_reason",
-        "panel",
-        "category",
-        "离开原因",
-        "Exit reason",
-        aliases=("离开原因", "异动原因", "学籍变动原因"),
-        levels={
-            "graduated": ("毕业",),
-            "moved_with_parents": ("随父母迁出", "随迁转出"),
-            "transferred_out": ("转学", "转出"),
-            "dropped_out": ("辍学", "失学"),
-        },
-        description="Why this is the child's last term in the county's records (missing = "
-        "still enrolled next term).",
-    ),
-    _c(
-        "math",
-        "panel",
-        "float",
-        "数学成绩",
-        "Math score",
-        unit="SD",
-        lower=-6,
-        upper=6,
-        aliases=("数学", "数学成绩", "数学（标准分）"),
-        description="Math score standardised within grade and term (county mean 0, SD 1).",
-    ),
-    _c(
-        "chinese",
-        "panel",
-        "float",
-        "语文成绩",
-        "Chinese score",
-        unit="SD",
-        lower=-6,
-        upper=6,
-        aliases=("语文", "语文成绩", "语文（标准分）"),
-        description="Chinese score standardised within grade and term.",
-    ),
-    _c(
-        "sdq_total",
-        "panel",
-        "int",
-        "SDQ困难总分",
-        "SDQ total difficulties",
-        unit="points",
-        lower=0,
-        upper=40,
-        bits=8,
-        aliases=("SDQ总分", "长处与困难问卷总分", "困难总分", "心理健康得分"),
-        description="Strengths and Difficulties Questionnaire total difficulties, 0-40, higher = "
-        "more difficulties.",
-    ),
-    _c(
-        "attendance",
-        "panel",
-        "float",
-        "出勤率",
-        "Attendance rate",
-        unit="share",
-        lower=0,
-        upper=1,
-        aliases=("出勤率", "到课率"),
-        description="Share of school days attended this term.",
-    ),
-]
 
-_SCHOOLS: list[Column] = [
-    _c(
-        "school_id",
-        "schools",
-        "id",
-        "学校代码",
-        "School",
-        required=True,
-        aliases=("学校", "学校名称", "学校编号"),
-    ),
-    _c(
-        "year",
-        "schools",
-        "int",
-        "学年",
-        "Academic year",
-        required=True,
-        lower=2000,
-        upper=2100,
-        aliases=("学年", "年度", "年份"),
-        description="Academic year starting in autumn of it.",
-    ),
-    _c(
-        "township", "schools", "id", "乡镇", "Township", required=True, aliases=("乡镇", "所属乡镇")
-    ),
-    _c(
-        "level",
-        "schools",
-        "category",
-        "学段",
-        "Level",
-        required=True,
-        aliases=("学段", "办学类型"),
-        levels={
-            "primary": ("小学",),
-            "junior": ("初中", "初级中学"),
-            "nine_year": ("九年一贯制", "九年一贯制学校"),
-        },
-    ),
-    _c(
-        "enrolment",
-        "schools",
-        "int",
-        "在校生数",
-        "Pupils",
-        unit="pupils",
-        lower=0,
-        bits=32,
-        aliases=("在校生数", "学生数", "在校学生数"),
-    ),
-    _c(
-        "teachers",
-        "schools",
-        "int",
-        "教师数",
-        "Teachers",
-        unit="teachers",
-        lower=0,
-        aliases=("教师数", "专任教师数", "教职工数"),
-    ),
-    _c(
-        "new_teachers",
-        "schools",
-        "int",
-        "新任教师数",
-        "New teachers",
-        unit="teachers",
-        lower=0,
-        aliases=("新任教师数", "新入职教师", "新教师数"),
-    ),
-    _c(
-        "training_person_times",
-        "schools",
-        "int",
-        "培训人次",
-        "Training person-times",
-        unit="person-times per year",
-        lower=0,
-        aliases=("培训人次", "参训人次", "国培省培人次"),
-    ),
-    _c(
-        "trained_share",
-        "schools",
-        "float",
-        "受训教师比例",
-        "Trained-teacher share",
-        unit="share",
-        lower=0,
-        upper=1,
-        aliases=("受训教师比例", "参训教师比例", "培训覆盖率"),
-        description="Share of the school's teachers who have completed national or provincial "
-        "training by the end of the year.",
-    ),
-    _c(
-        "backbone_provincial",
-        "schools",
-        "int",
-        "省级骨干教师数",
-        "Provincial backbone teachers",
-        lower=0,
-        aliases=("省级骨干教师", "省级骨干"),
-    ),
-    _c(
-        "backbone_municipal",
-        "schools",
-        "int",
-        "市级骨干教师数",
-        "Municipal backbone teachers",
-        lower=0,
-        aliases=("市级骨干教师", "市级骨干"),
-    ),
-    _c(
-        "backbone_county",
-        "schools",
-        "int",
-        "县级骨干教师数",
-        "County backbone teachers",
-        lower=0,
-        aliases=("县级骨干教师", "县级骨干", "市县级骨干教师"),
-    ),
-    _c(
-        "parent_school",
-        "schools",
-        "bool",
-        "家长学校",
-        "Parent school",
-        aliases=("家长学校", "是否有家长学校"),
-    ),
-    _c(
-        "lb_home",
-        "schools",
-        "bool",
-        "留守儿童之家",
-        "Left-behind children's home",
-        aliases=("留守儿童之家", "是否有留守儿童之家"),
-    ),
-    _c(
-        "tutoring_programme",
-        "schools",
-        "bool",
-        "课后辅导项目",
-        "Tutoring programme",
-        aliases=("课后辅导", "课后服务辅导"),
-    ),
-]
+def _load() -> tuple[str, dict[Table, tuple[Column, ...]]]:
+    """Read :data:`DATA_FILE` once: its version and the columns of every table."""
+    text = resources.files("lbc_eval.data").joinpath(DATA_FILE).read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    return data["version"], {t: tuple(_column(t, e) for e in data[t]) for t in TABLES}
 
-_DESTINATIONS: list[Column] = [
-    _c(
-        "destination_id",
-        "destinations",
-        "id",
-        "务工地代码",
-        "Destination",
-        required=True,
-        aliases=("务工地", "务工地代码"),
-    ),
-    _c(
-        "destination_name",
-        "destinations",
-        "str",
-        "务工地名称",
-        "Destination name",
-        aliases=("务工地名称", "城市"),
-    ),
-    _c(
-        "scope",
-        "destinations",
-        "category",
-        "范围",
-        "Scope",
-        required=True,
-        aliases=("范围",),
-        levels={
-            "in_county": ("县域内", "本县"),
-            "in_province": ("省内",),
-            "out_of_province": ("省外",),
-        },
-    ),
-    _c(
-        "policy_year",
-        "destinations",
-        "int",
-        "居住证入学政策实施年份",
-        "Enrolment-policy year",
-        lower=2000,
-        upper=2100,
-        aliases=("政策实施年份", "居住证入学年份"),
-        description="Autumn of the academic year from which children of migrants enrol there on "
-        "the residence permit (and may sit the local entrance exam); missing = never.",
-    ),
-]
 
-_FORM: list[Column] = [
-    _c(
-        "name",
-        "form",
-        "str",
-        "姓名",
-        "Name",
-        aliases=("姓名", "学生姓名", "儿童姓名"),
-        identifying=True,
-        description="Never enters the cohort.",
-    ),
-    _c(
-        "resident_id",
-        "form",
-        "str",
-        "身份证号",
-        "Resident ID",
-        aliases=("身份证号", "身份证号码", "公民身份号码", "身份证"),
-        identifying=True,
-        description="18-character resident ID (GB 11643-1999). Used only to derive sex and birth "
-        "year and, when no student number exists, the pseudonymous id; then dropped.",
-    ),
-    _c(
-        "birth_date",
-        "form",
-        "str",
-        "出生日期",
-        "Birth date",
-        aliases=("出生日期", "出生年月"),
-        identifying=True,
-        description="Reduced to birth_year at ingest.",
-    ),
-    _c(
-        "guardian_name",
-        "form",
-        "str",
-        "监护人姓名",
-        "Guardian's name",
-        aliases=("监护人姓名", "家长姓名", "父亲姓名", "母亲姓名"),
-        identifying=True,
-    ),
-    _c(
-        "phone",
-        "form",
-        "str",
-        "联系电话",
-        "Phone",
-        aliases=("联系电话", "家长电话", "监护人电话", "手机号"),
-        identifying=True,
-    ),
-    _c(
-        "address",
-        "form",
-        "str",
-        "家庭住址",
-        "Address",
-        aliases=("家庭住址", "住址", "家庭地址"),
-        identifying=True,
-    ),
-]
-
-_ALL: dict[Table, tuple[Column, ...]] = {
-    "panel": tuple(_PANEL),
-    "schools": tuple(_SCHOOLS),
-    "destinations": tuple(_DESTINATIONS),
-    "form": tuple(_FORM),
-}
+CODEBOOK_VERSION, _ALL = _load()
 
 
 def columns(table: Table = "panel") -> tuple[Column, ...]:
@@ -831,8 +264,6 @@ def conform(data: pd.DataFrame, table: Table) -> pd.DataFrame:
     return frame
 
 
-# --- terms ------------------------------------------------------------------------------------
-
 # --- export -------------------------------------------------------------------------------------
 
 
@@ -865,8 +296,8 @@ def codebook_markdown() -> str:
     lines = [
         f"# Codebook (version {CODEBOOK_VERSION})",
         "",
-        "Generated by `lbc-eval codebook --out docs/` from `lbc_eval/codebook.py`; do not edit by "
-        "hand. Canonical names are used everywhere in the kit; the aliases are the headers "
+        "Generated by `lbc-eval codebook --out docs/` from `lbc_eval/data/codebook.toml`; do not "
+        "edit by hand. Canonical names are used everywhere in the kit; the aliases are the headers "
         "schools write, matched after folding full-width characters, removing white space and "
         "a trailing unit such as `（次）`.",
         "",

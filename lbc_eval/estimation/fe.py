@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +26,7 @@ from lbc_eval.errors import (
 )
 from lbc_eval.estimation.checks import Columns, as_list, check_columns, check_option
 from lbc_eval.estimation.inference.rule import BootOptions, Inference, linear_rows
+from lbc_eval.estimation.inference.wild import BOOT_WEIGHTS, BootWeights
 from lbc_eval.estimation.results import Result
 from lbc_eval.estimation.within import Design, fit_within, recode, singletons
 
@@ -87,61 +87,106 @@ def make_design(
     out; so are singletons (rows alone in a fixed-effect level, which carry no information
     within it). Raises :class:`MissingDataError` when nothing is left.
     """
-    n0 = len(data)
     y = check_outcome(data, outcome)
-    keys = [*fixed_effects, *cluster, *([weights] if weights else [])]
-    need = pd.concat([y.rename("__y"), X, data[keys]], axis=1)
-    complete = need.notna().all(axis=1).to_numpy()
-    notes: list[str] = []
+    idx, missing, notes = _complete_rows(data, y, X, outcome, [*fixed_effects, *cluster],
+                                         weights)  # fmt: skip
     warns: list[str] = []
+    if missing > 0.2 * len(data):
+        warns.append(
+            f"{missing:,} of {len(data):,} rows ({missing / len(data):.0%}) have a missing value"
+        )
+    idx, fe = _fixed_effect_codes(data, idx, fixed_effects, drop_singletons, notes)
+    sub = data[list(dict.fromkeys([*cluster, *([weights] if weights else [])]))].iloc[idx]
+    codes, labels = _cluster_codes(sub, cluster)
+    design = Design(
+        y=y.to_numpy()[idx],
+        X=X.to_numpy(dtype="float64")[idx],
+        names=tuple(X.columns),
+        fe=fe,
+        fe_names=tuple(fixed_effects),
+        clusters=codes,
+        cluster_names=tuple(cluster),
+        cluster_labels=labels,
+        weights=sub[weights].to_numpy(dtype="float64") if weights else None,
+        rows=idx,
+    )
+    return design, notes, warns
+
+
+def _complete_rows(
+    data: pd.DataFrame,
+    y: pd.Series,
+    X: pd.DataFrame,
+    outcome: str,
+    keys: list[str],
+    weights: str | None,
+) -> tuple[np.ndarray, int, list[str]]:
+    """Positions of the rows with every variable (and a positive weight), how many were
+    left out, and the note that says so."""
+    need = pd.concat([y.rename("__y"), X, data[[*keys, *([weights] if weights else [])]]], axis=1)
+    complete = need.notna().all(axis=1).to_numpy()
     if not complete.any():
         worst = need.notna().sum().idxmin()
         raise MissingDataError(
             f"no row has every variable: {worst!r} is missing wherever {outcome!r} is "
             f"observed. Drop that variable or fill it in"
         )
+    notes: list[str] = []
     missing = int((~complete).sum())
     if missing:
         by = ", ".join(
             f"{c if c != '__y' else outcome} {int(v):,}" for c, v in need.isna().sum().items() if v
         )
-        notes.append(f"{missing:,} of {n0:,} rows left out for missing values ({by})")
+        notes.append(f"{missing:,} of {len(data):,} rows left out for missing values ({by})")
     idx = np.nonzero(complete)[0]
-    sub = data[list(dict.fromkeys([*cluster, *([weights] if weights else [])]))].iloc[idx]
     if weights:
-        w = sub[weights].to_numpy(dtype="float64")
+        w = data[weights].to_numpy(dtype="float64")[idx]
         if (w <= 0).any():
             raise EstimationError(
                 f"weights {weights!r} must be positive; {int((w <= 0).sum()):,} rows have "
                 f"zero or negative weight. Drop those rows first"
             )
+    return idx, missing, notes
+
+
+def _fixed_effect_codes(
+    data: pd.DataFrame,
+    idx: np.ndarray,
+    fixed_effects: Sequence[str],
+    drop_singletons: bool,
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Consecutive integer codes of the fixed effects on rows ``idx``, singletons left out
+    (``notes`` gets a line for each kind of row or level lost)."""
+    if not fixed_effects:
+        return idx, np.zeros((len(idx), 1), dtype=np.int64)
     full = [pd.factorize(data[f])[0] for f in fixed_effects]  # order does not matter here
-    fe = (
-        recode(np.column_stack([c[idx] for c in full]).astype(np.int64))
-        if fixed_effects
-        else np.zeros((len(idx), 1), dtype=np.int64)
-    )
-    if fixed_effects and drop_singletons:
+    fe = recode(np.column_stack([c[idx] for c in full]).astype(np.int64))
+    if drop_singletons:
         drop = singletons(fe)
         if drop.any():
             notes.append(
                 f"{int(drop.sum()):,} singleton rows left out (alone in a level of "
                 f"{' or '.join(fixed_effects)}; they carry no within variation)"
             )
-            idx, fe, sub = idx[~drop], recode(fe[~drop]), sub[~drop]
-    if fixed_effects and len(idx):
-        lost = int(full[0].max()) + 1 - (int(fe[:, 0].max()) + 1)
-        if lost:
-            notes.append(
-                f"{lost:,} {fixed_effects[0]} levels have no usable row (all missing or singletons)"
-            )
+            idx, fe = idx[~drop], recode(fe[~drop])
     if len(idx) == 0:
         raise MissingDataError(
             f"every usable row is a singleton of {' or '.join(fixed_effects)}: no "
-            f"{fixed_effects[0] if fixed_effects else 'unit'} is observed twice"
+            f"{fixed_effects[0]} is observed twice"
         )
-    if missing > 0.2 * n0:
-        warns.append(f"{missing:,} of {n0:,} rows ({missing / n0:.0%}) have a missing value")
+    lost = int(full[0].max()) + 1 - (int(fe[:, 0].max()) + 1)
+    if lost:
+        notes.append(
+            f"{lost:,} {fixed_effects[0]} levels have no usable row (all missing or singletons)"
+        )
+    return idx, fe
+
+
+def _cluster_codes(
+    sub: pd.DataFrame, cluster: Sequence[str]
+) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Integer codes (one column per clustering variable) and the labels behind them."""
     codes, labels = [], []
     for c in cluster:
         code, lab = pd.factorize(sub[c], sort=True)
@@ -149,28 +194,14 @@ def make_design(
         labels.append(np.asarray(lab))
         if len(lab) < 2:
             raise NoVariationError(
-                f"cluster variable {c!r} has a single value in the {len(idx):,} rows used: "
+                f"cluster variable {c!r} has a single value in the {len(sub):,} rows used: "
                 f"cluster-robust inference needs at least two clusters (and about 50 for CRV1, "
                 f"or the wild cluster bootstrap below that). Cluster by a finer unit, or pass "
                 f"cluster=None for heteroskedasticity-robust errors"
             )
-    design = Design(
-        y=y.to_numpy()[idx],
-        X=X.to_numpy(dtype="float64")[idx],
-        names=tuple(X.columns),
-        fe=fe,
-        fe_names=tuple(fixed_effects),
-        clusters=(
-            np.column_stack(codes).astype(np.int64)
-            if codes
-            else np.zeros((len(idx), 0), dtype=np.int64)
-        ),
-        cluster_names=tuple(cluster),
-        cluster_labels=tuple(labels),
-        weights=sub[weights].to_numpy(dtype="float64") if weights else None,
-        rows=idx,
-    )
-    return design, notes, warns
+    if not codes:
+        return np.zeros((len(sub), 0), dtype=np.int64), ()
+    return np.column_stack(codes).astype(np.int64), tuple(labels)
 
 
 def check_outcome(data: pd.DataFrame, outcome: str) -> pd.Series:
@@ -210,7 +241,7 @@ def fit_fe(
     inference: Inference = "auto",
     alpha: float = 0.05,
     reps: int = 9999,
-    boot_weights: Literal["auto", "rademacher", "webb"] = "auto",
+    boot_weights: BootWeights = "auto",
     seed: int | None = 0,
     drop_singletons: bool = True,
 ) -> Result:
@@ -239,9 +270,13 @@ def fit_fe(
         cluster bootstrap below that (with a :class:`~lbc_eval.errors.FewClustersWarning`).
     alpha : float
         1 - confidence level.
-    reps, boot_weights, seed
-        Wild bootstrap draws, weight distribution (``"auto"``: Rademacher from 12 clusters,
-        Webb below) and seed; see :func:`lbc_eval.wild_bootstrap`.
+    reps : int
+        Wild bootstrap draws.
+    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
+        The bootstrap weight distribution (``"auto"``: Rademacher from 12 clusters, Webb
+        below); see :func:`lbc_eval.wild_bootstrap`.
+    seed : int or None
+        Seed of the bootstrap draws.
     drop_singletons : bool
         Leave out rows alone in a fixed-effect level (default, as reghdfe and pyfixest).
 
@@ -249,7 +284,8 @@ def fit_fe(
     -------
     Result
         One row per treatment and control; ``raw`` is the
-        :class:`~lbc_eval.estimation.within.WithinFit`.
+        :class:`~lbc_eval.estimation.within.WithinFit` and ``tests`` the fit behind each row
+        (with its bootstrap test, if any).
 
     Notes
     -----
@@ -274,7 +310,7 @@ def fit_fe(
     fes = [*as_list(unit), *as_list(time), *as_list(fixed_effects)]
     clusters = as_list(cluster) if cluster is not None else as_list(unit)
     check_option("inference", inference, ("auto", "crv1", "wild"))
-    check_option("boot_weights", boot_weights, ("auto", "rademacher", "webb"))
+    check_option("boot_weights", boot_weights, ("auto", *BOOT_WEIGHTS))
     if not treatments:
         raise EstimationError("name at least one treatment column")
     if len(clusters) > 2:
@@ -310,7 +346,7 @@ def fit_fe(
         {name: (fit, R) for name, R in hyps.items()},
         fit=fit,
         inference=inference,
-        boot=BootOptions(reps=reps, weights=boot_weights, seed=seed),
+        boot=BootOptions(reps=reps, boot_weights=boot_weights, seed=seed),
         alpha=alpha,
         outcome=outcome,
         wild_terms=set(treatments),
@@ -328,5 +364,5 @@ def fit_fe(
         notes=(*notes, *rows.notes),
         warnings=(*warns, *rows.warnings),
         raw=fit,
-        extra={"tests": rows.tests, "boot": rows.boot},
+        tests=rows.tests,
     )

@@ -4,7 +4,8 @@ Every estimator in the kit returns a :class:`Result`. Its :meth:`Result.tidy` fr
 the columns ``term, estimate, std_error, statistic, p_value, conf_low, conf_high, outcome`` in
 that order, plus estimator-specific key columns after them (``group``, ``time``,
 ``event_time`` for staggered difference-in-differences). Display labels are kept apart from
-these code-friendly names.
+these code-friendly names. Tests of the model rather than of one row (the pre-trend Wald test,
+...) are rows of :attr:`Result.diagnostics`, whose columns are :data:`DIAGNOSTIC_COLUMNS`.
 
 Examples
 --------
@@ -26,6 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from lbc_eval.estimation.within import WithinFit
+
 TIDY_COLUMNS: tuple[str, ...] = (
     "term",
     "estimate",
@@ -37,8 +40,31 @@ TIDY_COLUMNS: tuple[str, ...] = (
     "outcome",
 )
 
+#: The columns of :attr:`Result.diagnostics`, in order: what was tested, its statistic, degrees
+#: of freedom (NaN when none), p-value (NaN when not a test) and a plain-language note.
+DIAGNOSTIC_COLUMNS: tuple[str, ...] = ("diagnostic", "statistic", "df", "p_value", "note")
+
 #: Given the truth dict and a tidy frame, return the true value for each row (NaN if none).
 TruthLookup = Callable[[Mapping[str, Any], pd.DataFrame], Sequence[float]]
+
+
+def diagnostics_frame(rows: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
+    """A diagnostics frame with exactly :data:`DIAGNOSTIC_COLUMNS` (missing cells NaN/"")."""
+    frame = pd.DataFrame(list(rows), columns=list(DIAGNOSTIC_COLUMNS))
+    frame = frame.astype({"diagnostic": str, "statistic": float, "df": float, "p_value": float})
+    frame["note"] = frame["note"].fillna("").astype(str)
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class TermTest:
+    """How one tidy row was computed: it is :math:`R'\\hat\\beta` of the within regression
+    ``fit`` (a ``WithinFit``); ``boot`` is the wild cluster bootstrap test (``BootTest``) that
+    gave its p-value and interval, or None when CRV1/HC1 did."""
+
+    fit: WithinFit
+    R: np.ndarray
+    boot: Any = None
 
 
 @dataclass(frozen=True)
@@ -65,11 +91,60 @@ class Result:
     notes, warnings : tuple of str
         Plain-language remarks (assumptions, dropped rows, caveats) and warnings raised.
     raw : object
-        The underlying library's result, for power users.
-    extra : mapping
-        Further named quantities (variance components, curves, pre-test).
+        The underlying fit(s), for power users (see the table below).
+    diagnostics : DataFrame
+        Tests of the model as a whole, one per row, with exactly the columns
+        :data:`DIAGNOSTIC_COLUMNS` = ``diagnostic, statistic, df, p_value, note`` (empty
+        when the estimator has none).
+    tables : mapping of str to DataFrame
+        Named auxiliary tables (see the table below).
+    tests : mapping of str to TermTest
+        For each row computed from a within fit, the fit, the combination and the bootstrap
+        test behind it (:func:`lbc_eval.wild_bootstrap` and :func:`lbc_eval.adjust_pvalues`
+        re-test rows from it); empty for the DiD estimators.
     truth_lookup : callable or None
         Maps a synthetic cohort's ``truth`` to the true value of each tidy row.
+
+    Notes
+    -----
+    What each estimator puts where:
+
+    ================  ============================  ===========  ==============================
+    estimator         ``raw``                       diagnostics  ``tables``
+    ================  ============================  ===========  ==============================
+    fe                the ``WithinFit``             (none)       (none)
+    dose_response     dict ``binned``, ``smooth``,  (none)       ``curve``, ``bins``, ``basis``
+                      ``naive``: ``WithinFit``
+    training          dict ``fe``, ``naive``:       (none)       ``variance``, ``icc`` (with
+                      ``WithinFit``; ``multilevel``              the multilevel model)
+                      : statsmodels MixedLM result
+    did, policy       None; for an aggregation the  ``pretest``  ``cells``, ``groups``
+                      ATT(g,t) ``DidResult``        (ATT(g,t))   (ATT(g,t) only)
+    twfe event study  the pyfixest ``Feols`` fit    (none)       (none)
+    ================  ============================  ===========  ==============================
+
+    ``pretest``
+        Wald test that every pre-treatment ATT(g,t) is zero: ``statistic`` :math:`n
+        \\hat\\theta' \\hat V^{-1} \\hat\\theta`, ``df`` the number of cells, ``p_value`` from
+        :math:`\\chi^2_{df}`.
+    ``curve``
+        ``dose, estimate, std_error, conf_low, conf_high``: the smooth curve
+        :math:`\\hat f(c) - \\hat f(0)` on a grid of doses, pointwise CRV1 :math:`t(G-1)` band.
+    ``bins``
+        ``bin, n, mean_dose``: each dose bin's label, child-terms and mean dose.
+    ``basis``
+        ``spline, knot, scale``: the smooth curve's basis (one row per knot; ``scale`` is the
+        saturation :math:`c_0`, NaN for the natural spline).
+    ``variance``
+        ``level, variance, share``: the multilevel variance split (school, class, child).
+    ``icc``
+        ``level, icc, term``: intra-class correlations of two children of one school or class,
+        and the term the multilevel model was fitted on.
+    ``cells``
+        ``group, time, reference, n_treated, n_control``: one row per ATT(g,t) (``reference``:
+        the universal base period's zero cell).
+    ``groups``
+        ``group, units``: units per first-treated period; the never-treated have group NaN.
     """
 
     estimator: str
@@ -83,7 +158,9 @@ class Result:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     raw: Any = field(default=None, repr=False, compare=False)
-    extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    diagnostics: pd.DataFrame = field(default_factory=diagnostics_frame, repr=False, compare=False)
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    tests: Mapping[str, TermTest] = field(default_factory=dict, repr=False, compare=False)
     truth_lookup: TruthLookup | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -95,6 +172,12 @@ class Result:
             )
         if not 0 < self.alpha < 1:
             raise ValueError(f"alpha must be between 0 and 1, got {self.alpha}")
+        if tuple(self.diagnostics.columns) != DIAGNOSTIC_COLUMNS:
+            raise ValueError(
+                f"diagnostics must have the columns {', '.join(DIAGNOSTIC_COLUMNS)}; got "
+                f"{', '.join(map(str, self.diagnostics.columns))}. Build it with "
+                f"diagnostics_frame()"
+            )
 
     # --- construction -----------------------------------------------------------------------
 
@@ -165,6 +248,14 @@ class Result:
         """The (1 - alpha) interval of ``term``."""
         row = self._row(term)
         return float(row["conf_low"]), float(row["conf_high"])
+
+    def diagnostic(self, name: str) -> pd.Series:
+        """The row of :attr:`diagnostics` named ``name`` (KeyError when there is none)."""
+        hit = self.diagnostics[self.diagnostics["diagnostic"] == name]
+        if hit.empty:
+            have = ", ".join(self.diagnostics["diagnostic"]) or "none"
+            raise KeyError(f"no diagnostic {name!r}; this result has {have}")
+        return hit.iloc[0]
 
     def _row(self, term: str) -> pd.Series:
         rows = self.table[self.table["term"] == term]

@@ -18,7 +18,9 @@ needs. Scores are the marks as given (ingest standardises them within grade and 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lbc_eval.data import codebook
 from lbc_eval.errors import SpecError
@@ -120,9 +122,6 @@ def write_template(
     '.xlsx'
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     if term is not None and find_term(term) != term:
         raise SpecError("term", f"{term!r} is not a term such as 2024-1 or 2024-2")
@@ -134,6 +133,19 @@ def write_template(
     ws.title = SHEET
     lists = wb.create_sheet("lists")
     lists.sheet_state = "hidden"
+    _form_sheet(ws, school, term)
+    _validations(ws, lists, years)
+    _notes_sheet(wb.create_sheet("填表说明", 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _form_sheet(ws: Any, school: str | None, term: str | None) -> None:
+    """The title row (school and term if given) and the styled, frozen header row."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     title = "留守儿童情况统计表"
     if school or term:
         title = (
@@ -152,6 +164,13 @@ def write_template(
         cell.alignment = Alignment(wrap_text=True, horizontal="center")
         ws.column_dimensions[get_column_letter(j)].width = max(10, 2 * len(str(cell.value)) + 2)
     ws.freeze_panes = "A3"
+
+
+def _validations(ws: Any, lists: Any, years: tuple[int, int]) -> None:
+    """A drop-down or range check on every data row of each column (lists of values go to
+    the hidden ``lists`` sheet); student numbers are formatted as text."""
+    from openpyxl.utils import get_column_letter
+
     terms = [_term_label(f"{y}-{s}") for y in range(years[0], years[1] + 1) for s in (1, 2)]
     list_col = 0
 
@@ -166,40 +185,50 @@ def write_template(
     first, last = 3, 2 + _ROWS
     for j, name in enumerate(FORM_COLUMNS, 1):
         letter = get_column_letter(j)
-        rng = f"{letter}{first}:{letter}{last}"
-        col = codebook.column(name)
-        dv = None
-        if name == "term":
-            dv = DataValidation(type="list", formula1=add_list(terms))
-        elif col.kind == "category":
-            dv = DataValidation(
-                type="list", formula1=add_list(list(codebook.level_labels(name).values()))
-            )
-        elif col.kind == "bool":
-            dv = DataValidation(type="list", formula1='"是,否"')
-        elif name in ("math", "chinese"):
-            dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="150")
-        elif col.kind in ("int", "float") and name != "class_id":
-            kind = "whole" if col.kind == "int" else "decimal"
-            lo = "0" if col.lower is None else str(col.lower).removesuffix(".0")
-            hi = None if col.upper is None else str(col.upper).removesuffix(".0")
-            dv = (
-                DataValidation(type=kind, operator="between", formula1=lo, formula2=hi)
-                if hi
-                else DataValidation(type=kind, operator="greaterThanOrEqual", formula1=lo)
-            )
-        elif name == "class_id":
-            dv = DataValidation(type="whole", operator="between", formula1="1", formula2="99")
+        dv = _validation(name, add_list, terms)
         if dv is not None:
             dv.error = f"请按填表说明填写“{_header(name)}”"
             dv.errorTitle = "填写有误"
             dv.showErrorMessage = True
             ws.add_data_validation(dv)
-            dv.add(rng)
+            dv.add(f"{letter}{first}:{letter}{last}")
         if name == "student_id":
             for r in range(first, last + 1):
                 ws.cell(row=r, column=j).number_format = "@"
-    notes = wb.create_sheet("填表说明", 1)
+
+
+def _validation(name: str, add_list: Callable[[list[str]], str], terms: list[str]) -> Any:
+    """The data validation of column ``name`` (None for free text): lists for the term,
+    categories and yes/no, 0-150 for raw scores, the codebook's range for other numbers."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    col = codebook.column(name)
+    if name == "term":
+        return DataValidation(type="list", formula1=add_list(terms))
+    if col.kind == "category":
+        return DataValidation(
+            type="list", formula1=add_list(list(codebook.level_labels(name).values()))
+        )
+    if col.kind == "bool":
+        return DataValidation(type="list", formula1='"是,否"')
+    if name in ("math", "chinese"):
+        return DataValidation(type="decimal", operator="between", formula1="0", formula2="150")
+    if col.kind in ("int", "float") and name != "class_id":
+        kind = "whole" if col.kind == "int" else "decimal"
+        lo = "0" if col.lower is None else str(col.lower).removesuffix(".0")
+        hi = None if col.upper is None else str(col.upper).removesuffix(".0")
+        return (
+            DataValidation(type=kind, operator="between", formula1=lo, formula2=hi)
+            if hi
+            else DataValidation(type=kind, operator="greaterThanOrEqual", formula1=lo)
+        )
+    if name == "class_id":
+        return DataValidation(type="whole", operator="between", formula1="1", formula2="99")
+    return None
+
+
+def _notes_sheet(notes: Any) -> None:
+    """The 填表说明 sheet: each column's meaning and allowed values, and the privacy note."""
     notes.append(["列名", "填写说明", "可填写的值"])
     for name in FORM_COLUMNS:
         col = codebook.column(name)
@@ -221,6 +250,3 @@ def write_template(
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["B"].width = 70
     notes.column_dimensions["C"].width = 40
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path

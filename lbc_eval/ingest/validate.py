@@ -25,7 +25,6 @@ within grade and term when the terms are stacked (:mod:`lbc_eval.ingest.link`).
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -45,27 +44,11 @@ from lbc_eval.ingest.messages import (
     required_columns,
     unknown_message,
 )
+from lbc_eval.ingest.parsers import parser_for
 from lbc_eval.ingest.problems import Problems
-from lbc_eval.ingest.terms import (
-    parse_birth_year,
-    parse_class,
-    parse_grade,
-    parse_term,
-    parse_year,
-)
-from lbc_eval.ingest.values import (
-    Parser,
-    apply,
-    category_parser,
-    parse_bool,
-    parse_identifier,
-    parse_number,
-    parse_text,
-)
+from lbc_eval.ingest.values import apply
 
 OnInvalid = Literal["quarantine", "set_missing"]
-#: Units of the support counts of a term, where a blank cell and 无 mean 0.
-ZERO_UNITS = frozenset({"times per term", "hours per term", "yuan"})
 RAW_SCORE_RANGE = (0.0, 150.0)
 _REQUIRED_BY_ROW = ("term", "school_id", "grade", "sex", "birth_year", "lb_status")
 _VALUE_CODES = frozenset(
@@ -91,38 +74,6 @@ class Part:
     sheet: str | None
     frame: pd.DataFrame
     raw_scores: list[str] = field(default_factory=list)
-
-
-@functools.cache
-def parser_for(name: str, table: codebook.Table) -> Parser:
-    """The cell parser of a codebook column (``table`` "form" for resident ID and birth date)."""
-    if name in ("student_id", "resident_id"):
-        return parse_identifier
-    special = {
-        "birth_date": parse_birth_year,
-        "class_id": parse_class,
-        "term": parse_term,
-        "grade": parse_grade,
-        "year": parse_year,
-        "policy_year": parse_year,
-    }
-    if name in special:
-        return special[name]
-    col = codebook.column(name, table)
-    if col.kind == "category":
-        return category_parser(col.levels)
-    if col.kind == "bool":
-        return parse_bool
-    if col.kind in ("int", "float"):
-        support = col.unit in ZERO_UNITS
-        return functools.partial(
-            parse_number,
-            integer=col.kind == "int",
-            zero_words=support or (table == "schools" and col.lower == 0),
-            blank_zero=support and table == "panel",
-            share=col.unit == "share",
-        )
-    return parse_text
 
 
 class _Rows:
@@ -197,40 +148,12 @@ def validate_table(
     Part
     """
     rows = _Rows(table, file, problems, opts)
-    n = len(rows.rows)
-    cells = (
-        np.array([c for _, c in table.data], dtype=object).reshape(n, len(table.columns))
-        if n
-        else np.empty((0, len(table.columns)), dtype=object)
-    )
-    raw = {name: cells[:, k] for k, name in enumerate(table.columns)}
-    missing = [g for g in required_columns(table.kind) if not any(c in raw for c in g)]
-    if table.kind == "survey":
-        if "school_id" not in raw and school is None:
-            missing.append(("school_id",))
-        if "term" not in raw and term is None:
-            missing.append(("term",))
+    raw = _raw_columns(table, len(rows.rows))
+    missing = _missing_columns(table, raw, school=school, term=term)
     if missing:
-        for group in missing:
-            reason = {"school_id": "school_unknown", "term": "term_unknown"}.get(
-                group[0], "missing_column"
-            )
-            msg = (
-                missing_message(group, table.kind, table.header_rows[-1])
-                if reason == "missing_column"
-                else unknown_message(group[0])
-            )
-            rows.flag(np.arange(n), group[0], reason, text=msg)
+        _flag_missing(rows, table, missing)
         return Part(table.kind, file, table.sheet, _frame(rows, {}), [])
-    values: dict[str, np.ndarray] = {}
-    reasons: dict[str, np.ndarray] = {}
-    for name, col_cells in raw.items():
-        parsed = apply(
-            col_cells,
-            parser_for(name, rows.name if name not in ("resident_id", "birth_date") else "form"),
-        )
-        values[name], reasons[name] = parsed.values, parsed.reasons
-        problems.count_fixes(file, name, parsed.fixes)
+    values, reasons = _parse(rows, raw, problems)
     raw_scores: list[str] = []
     if table.kind == "survey":
         _identity(rows, values, reasons, raw, opts)
@@ -247,6 +170,62 @@ def validate_table(
     values.pop("resident_id", None)
     values.pop("birth_date", None)
     return Part(table.kind, file, table.sheet, _frame(rows, values), raw_scores)
+
+
+def _raw_columns(table: Table, n: int) -> dict[str, np.ndarray]:
+    """The table's cells as written, one object array per canonical column."""
+    cells = (
+        np.array([c for _, c in table.data], dtype=object).reshape(n, len(table.columns))
+        if n
+        else np.empty((0, len(table.columns)), dtype=object)
+    )
+    return {name: cells[:, k] for k, name in enumerate(table.columns)}
+
+
+def _missing_columns(
+    table: Table, raw: dict[str, np.ndarray], *, school: str | None, term: str | None
+) -> list[tuple[str, ...]]:
+    """Required columns (groups of alternatives) the table lacks; a survey also needs its
+    school and term, from a column or from outside its rows."""
+    missing = [g for g in required_columns(table.kind) if not any(c in raw for c in g)]
+    if table.kind == "survey":
+        if "school_id" not in raw and school is None:
+            missing.append(("school_id",))
+        if "term" not in raw and term is None:
+            missing.append(("term",))
+    return missing
+
+
+def _flag_missing(rows: _Rows, table: Table, missing: list[tuple[str, ...]]) -> None:
+    """Quarantine every row of a table that lacks a required column, saying which."""
+    n = len(rows.rows)
+    for group in missing:
+        reason = {"school_id": "school_unknown", "term": "term_unknown"}.get(
+            group[0], "missing_column"
+        )
+        msg = (
+            missing_message(group, table.kind, table.header_rows[-1])
+            if reason == "missing_column"
+            else unknown_message(group[0])
+        )
+        rows.flag(np.arange(n), group[0], reason, text=msg)
+
+
+def _parse(
+    rows: _Rows, raw: dict[str, np.ndarray], problems: Problems
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Each column parsed with its codebook parser (identifying fields with the form's):
+    values, the reason each cell failed (if it did), and the fixes counted."""
+    values: dict[str, np.ndarray] = {}
+    reasons: dict[str, np.ndarray] = {}
+    for name, col_cells in raw.items():
+        parsed = apply(
+            col_cells,
+            parser_for(name, rows.name if name not in ("resident_id", "birth_date") else "form"),
+        )
+        values[name], reasons[name] = parsed.values, parsed.reasons
+        problems.count_fixes(rows.file, name, parsed.fixes)
+    return values, reasons
 
 
 def _identity(

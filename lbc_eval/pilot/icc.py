@@ -2,7 +2,7 @@
 
 :func:`icc_from_cohort` splits one term's outcome variance into township, school and child
 parts with a multilevel model, and says how much of each part last term's score (or other
-covariates) explains; its :meth:`VarianceSplit.design` feeds :func:`lbc_eval.pilot.power.mde` and
+controls) explains; its :meth:`VarianceSplit.design` feeds :func:`lbc_eval.pilot.power.mde` and
 :func:`lbc_eval.pilot.power.solve`. :func:`mde_curve` and :func:`plot_mde` show how the MDE falls
 with the number of schools (or children) for the work plan.
 
@@ -49,7 +49,8 @@ class VarianceSplit:
         Share of the child-, school- and township-level variance the covariates explain.
     table : DataFrame
         One row per level: ``level, variance, variance_adjusted, share, r2``.
-    covariates : tuple of str
+    controls : tuple of str
+        The controls whose R² is reported (``pretest`` = last term's outcome).
     notes : tuple of str
     """
 
@@ -65,7 +66,7 @@ class VarianceSplit:
     r2_individual: float
     r2_cluster: float
     r2_top: float
-    covariates: tuple[str, ...]
+    controls: tuple[str, ...]
     table: pd.DataFrame = field(repr=False, compare=False)
     notes: tuple[str, ...] = ()
 
@@ -106,12 +107,12 @@ def icc_from_cohort(
     *,
     outcome: str = "math",
     term: str | None = None,
-    covariates: Sequence[str] = ("pretest",),
-    school: str = "school_id",
+    controls: Sequence[str] = ("pretest",),
+    cluster: str = "school_id",
     township: str | None = "township",
     unit: str = "student_id",
 ) -> VarianceSplit:
-    """Estimate ICCs and covariate R² at each level from one term of a cohort.
+    r"""Estimate ICCs and covariate R² at each level from one term of a cohort.
 
     Parameters
     ----------
@@ -121,12 +122,13 @@ def icc_from_cohort(
         The pilot's outcome column (``math``, ``chinese``, ``sdq_total``, ``attendance``).
     term : str, optional
         The term standing in for the pilot's follow-up; default the last term with the outcome.
-    covariates : sequence of str
+    controls : sequence of str
         ``"pretest"`` is the outcome of the previous term for the same child (the usual
         baseline covariate of a pilot); other names are panel columns at ``term``
         (categorical ones enter as dummies). Empty for ICCs only.
-    school, township : str
-        Level-2 and level-3 identifiers; ``township=None`` fits a two-level model.
+    cluster, township : str
+        Level-2 (the randomised cluster: schools) and level-3 identifiers; ``township=None``
+        fits a two-level model.
     unit : str
         The child identifier that links a term to the previous one.
 
@@ -137,38 +139,61 @@ def icc_from_cohort(
     Notes
     -----
     Two linear mixed models are fitted by REML with statsmodels' ``MixedLM`` on the same
-    children (those with the outcome and every covariate): random intercepts for townships
+    children (those with the outcome and every control): random intercepts for townships
     and for schools within townships,
 
-    .. math:: y_{ijk} = \\beta_0 + x_{ijk}'\\beta + v_k + u_{jk} + e_{ijk},
+    .. math:: y_{ijk} = \beta_0 + x_{ijk}'\beta + v_k + u_{jk} + e_{ijk},
 
-    once without covariates (:math:`\\sigma^2_3, \\sigma^2_2, \\sigma^2_1`) and once with them
-    (:math:`\\tilde\\sigma^2_l`). Then :math:`\\rho_3 = \\sigma^2_3 / \\sigma^2`,
-    :math:`\\rho_2 = \\sigma^2_2 / \\sigma^2` with :math:`\\sigma^2 = \\sigma^2_1 + \\sigma^2_2 +
-    \\sigma^2_3`, and :math:`R^2_l = 1 - \\tilde\\sigma^2_l / \\sigma^2_l` (clipped to [0, 1);
+    once without controls (:math:`\sigma^2_3, \sigma^2_2, \sigma^2_1`) and once with them
+    (:math:`\tilde\sigma^2_l`). Then :math:`\rho_3 = \sigma^2_3 / \sigma^2`,
+    :math:`\rho_2 = \sigma^2_2 / \sigma^2` with :math:`\sigma^2 = \sigma^2_1 + \sigma^2_2 +
+    \sigma^2_3`, and :math:`R^2_l = 1 - \tilde\sigma^2_l / \sigma^2_l` (clipped to [0, 1);
     0 where a level has no variance), as Bloom, Richburg-Hayes & Black (2007) define them.
     With few townships (the small preset has 4) the township variance is imprecise: read the
     notes.
     """
-    import statsmodels.formula.api as smf
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-
     panel = data.panel if hasattr(data, "panel") else data
-    needed = [outcome, school, unit, "term"] + ([township] if township else [])
-    needed += [c for c in covariates if c != "pretest"]
-    missing = [c for c in needed if c not in panel.columns]
+    levels = [cluster, *([township] if township else [])]
+    frame, term = _fit_frame(panel, outcome, term, tuple(controls), levels, unit)
+    rhs = _regressors(frame, controls)
+    # standardise the outcome (and pretest) with the outcome's SD: ICCs and R² do not change,
+    # and the optimiser copes better with variances near 1
+    sd = float(frame[outcome].std()) or 1.0
+    frame[outcome] = frame[outcome] / sd
+    if "pretest" in frame:
+        frame["pretest"] = frame["pretest"] / sd
+    notes: list[str] = []
+    null = _components(frame, f"{outcome} ~ 1", cluster, township, sd, notes)
+    adjusted = (
+        _components(frame, f"{outcome} ~ {' + '.join(rhs)}", cluster, township, sd, notes)
+        if rhs
+        else null
+    )
+    return _split(frame, outcome, term, tuple(controls), cluster, township, null, adjusted, notes)
+
+
+def _fit_frame(
+    panel: pd.DataFrame,
+    outcome: str,
+    term: str | None,
+    controls: tuple[str, ...],
+    levels: list[str],
+    unit: str,
+) -> tuple[pd.DataFrame, str]:
+    """The children of ``term`` (default: the last with the outcome) with the outcome, every
+    control (``pretest`` = the outcome of the previous term) and their levels."""
+    needed = [outcome, *levels, unit, "term", *(c for c in controls if c != "pretest")]
+    missing = [c for c in dict.fromkeys(needed) if c not in panel.columns]
     if missing:
         raise UnknownColumnError(f"icc_from_cohort: no column(s) {', '.join(missing)} in data")
-    has_y = panel[panel[outcome].notna()]
-    terms = ordered_terms(has_y["term"].unique())
+    terms = ordered_terms(panel.loc[panel[outcome].notna(), "term"].unique())
     if not terms:
         raise EstimationError(f"icc_from_cohort: {outcome} is missing in every row")
     term = term or terms[-1]
-    cols = [unit, school, *([township] if township else []), outcome]
-    cols += [c for c in covariates if c != "pretest"]
+    cols = [unit, *levels, outcome, *(c for c in controls if c != "pretest")]
     frame = panel.loc[panel["term"] == term, cols].copy()
     frame[outcome] = frame[outcome].astype(float)
-    if "pretest" in covariates:
+    if "pretest" in controls:
         prev = int(term_index(term)[0]) - 1
         before = panel.loc[term_index(panel["term"]) == prev, [unit, outcome]]
         before = before.rename(columns={outcome: "pretest"}).astype({"pretest": float})
@@ -177,55 +202,82 @@ def icc_from_cohort(
     if frame.empty:
         raise EstimationError(
             f"icc_from_cohort: no child in term {term} has {outcome} and all of "
-            f"{', '.join(covariates) or 'no covariates'}; choose another term"
+            f"{', '.join(controls) or 'no controls'}; choose another term"
         )
+    return frame, term
+
+
+def _regressors(frame: pd.DataFrame, controls: Sequence[str]) -> list[str]:
+    """The formula terms of the controls: numbers and booleans as floats (converted in
+    ``frame``), other columns as dummies ``C(name)``."""
     rhs = []
-    for c in covariates:
+    for c in controls:
         s = frame[c]
-        if s.dtype == bool or str(s.dtype) in ("boolean", "bool"):
-            frame[c] = s.astype(float)
-            rhs.append(c)
-        elif pd.api.types.is_numeric_dtype(s):
+        if (
+            s.dtype == bool
+            or str(s.dtype) in ("boolean", "bool")
+            or (pd.api.types.is_numeric_dtype(s))
+        ):
             frame[c] = s.astype(float)
             rhs.append(c)
         else:
             frame[c] = s.astype(str)
             rhs.append(f"C({c})")
-    # standardise the outcome (and pretest) with the outcome's SD: ICCs and R² do not change,
-    # and the optimiser copes better with variances near 1
-    sd = float(frame[outcome].std()) or 1.0
-    frame[outcome] = frame[outcome] / sd
-    if "pretest" in frame:
-        frame["pretest"] = frame["pretest"] / sd
-    notes: list[str] = []
+    return rhs
 
-    def fit(formula: str) -> tuple[float, float, float]:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            warnings.simplefilter("ignore", RuntimeWarning)
-            if township:
-                model = smf.mixedlm(
-                    formula,
-                    frame,
-                    groups=frame[township],
-                    re_formula="1",
-                    vc_formula={"school": f"0 + C({school})"},
-                )
-            else:
-                model = smf.mixedlm(formula, frame, groups=frame[school])
-            res = model.fit(reml=True)
-        said = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
-        if said:
-            notes.append(f"MixedLM ({formula}) warned: {said[-1]}")
+
+def _components(
+    frame: pd.DataFrame,
+    formula: str,
+    cluster: str,
+    township: str | None,
+    sd: float,
+    notes: list[str],
+) -> tuple[float, float, float]:
+    """REML variances (child, school, township) of ``formula``'s residual, back on the
+    outcome's scale (``sd``); a convergence warning is added to ``notes``."""
+    import statsmodels.formula.api as smf
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
         if township:
-            top = float(np.asarray(res.cov_re)[0, 0])
-            mid = float(res.vcomp[0])
+            model = smf.mixedlm(
+                formula,
+                frame,
+                groups=frame[township],
+                re_formula="1",
+                vc_formula={"school": f"0 + C({cluster})"},
+            )
         else:
-            top, mid = 0.0, float(np.asarray(res.cov_re)[0, 0])
-        return max(res.scale, 0.0) * sd**2, max(mid, 0.0) * sd**2, max(top, 0.0) * sd**2
+            model = smf.mixedlm(formula, frame, groups=frame[cluster])
+        res = model.fit(reml=True)
+    said = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    if said:
+        notes.append(f"MixedLM ({formula}) warned: {said[-1]}")
+    if township:
+        top = float(np.asarray(res.cov_re)[0, 0])
+        mid = float(res.vcomp[0])
+    else:
+        top, mid = 0.0, float(np.asarray(res.cov_re)[0, 0])
+    return max(res.scale, 0.0) * sd**2, max(mid, 0.0) * sd**2, max(top, 0.0) * sd**2
 
-    null = fit(f"{outcome} ~ 1")
-    adjusted = fit(f"{outcome} ~ {' + '.join(rhs)}") if rhs else null
+
+def _split(
+    frame: pd.DataFrame,
+    outcome: str,
+    term: str,
+    controls: tuple[str, ...],
+    cluster: str,
+    township: str | None,
+    null: tuple[float, float, float],
+    adjusted: tuple[float, float, float],
+    notes: list[str],
+) -> VarianceSplit:
+    r"""ICCs :math:`\rho_l = \sigma^2_l / \sigma^2`, :math:`R^2_l = 1 - \tilde\sigma^2_l /
+    \sigma^2_l` (clipped to [0, 0.999]; 0 where the level has no variance) and the harmonic
+    mean cluster sizes."""
     total = sum(null)
 
     def r2(level: int) -> float:
@@ -233,7 +285,7 @@ def icc_from_cohort(
             return 0.0
         return float(np.clip(1 - adjusted[level] / null[level], 0.0, 0.999))
 
-    n_per_school = frame.groupby(school).size()
+    n_per_school = frame.groupby(cluster).size()
     levels = ["child", "school", "township"] if township else ["child", "school"]
     table = pd.DataFrame(
         {
@@ -245,7 +297,7 @@ def icc_from_cohort(
         }
     )
     if township:
-        per_town = frame.groupby(township)[school].nunique()
+        per_town = frame.groupby(township)[cluster].nunique()
         spc = float(len(per_town) / np.sum(1.0 / per_town))
         if len(per_town) < 10:
             notes.append(f"only {len(per_town)} townships: the township variance is imprecise")
@@ -255,7 +307,7 @@ def icc_from_cohort(
         outcome=outcome,
         term=term,
         nobs=len(frame),
-        n_schools=int(frame[school].nunique()),
+        n_schools=int(frame[cluster].nunique()),
         n_townships=int(frame[township].nunique()) if township else 0,
         cluster_size=float(len(n_per_school) / np.sum(1.0 / n_per_school)),
         schools_per_cluster=spc,
@@ -264,7 +316,7 @@ def icc_from_cohort(
         r2_individual=r2(0),
         r2_cluster=r2(1),
         r2_top=r2(2) if township else 0.0,
-        covariates=tuple(covariates),
+        controls=controls,
         table=table,
         notes=tuple(notes),
     )

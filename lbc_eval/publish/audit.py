@@ -1,10 +1,11 @@
 """Coverage and compliance audits of the support left-behind children receive (question Q4).
 
-Each audit takes the cohort's ``panel`` and returns a tidy frame, one row per group of
-``by`` (any panel columns, plus ``year``: the academic year of the term, ``2024`` for
-``2024-1`` and ``2024-2``). Counts are child-terms: with ``term`` in ``by`` (the default)
-that is children. A child is *left-behind* when ``lb_status`` is father, mother or both, and
-*paired* when ``mentor_role`` is not none.
+Each audit takes ``data``, the cohort's panel (or the cohort itself), and returns a tidy
+frame, one row per group of ``by`` (any panel columns, plus ``year``: the academic year of
+the term, ``2024`` for ``2024-1`` and ``2024-2``). The rest of the arguments are keyword-only.
+Counts are child-terms: with ``term`` in ``by`` (the default) that is children. A child is
+*left-behind* when ``lb_status`` is father, mother or both, and *paired* when ``mentor_role``
+is not none.
 
 - :func:`coverage`: share of left-behind children paired with a mentor, by mentor role;
 - :func:`contacts`: contacts per paired left-behind child by type (talks, home visits,
@@ -76,10 +77,13 @@ SUPPRESSION: dict[str, dict[str, Any]] = {
 }
 
 
-def _prepare(panel: pd.DataFrame, by: str | Sequence[str], need: Sequence[str]) -> tuple:
+def _prepare(data: pd.DataFrame, by: str | Sequence[str], need: Sequence[str]) -> tuple:
+    """The panel of ``data`` (a cohort's, if a cohort is given) with ``year`` if grouped by,
+    the group keys and the left-behind and known-status masks."""
     keys = [by] if isinstance(by, str) else list(by)
     if not keys:
         raise SpecError("by", "give at least one column to group by, e.g. 'term'")
+    panel = data.panel if hasattr(data, "panel") else data
     frame = panel
     if "year" in keys and "year" not in panel.columns:
         frame = panel.assign(year=academic_year(panel["term"]))
@@ -115,7 +119,7 @@ def _publish(out: pd.DataFrame, audit: str, k: int | None) -> pd.DataFrame:
 
 
 def coverage(
-    panel: pd.DataFrame, *, by: str | Sequence[str] = "term", k: int | None = None
+    data: pd.DataFrame, *, by: str | Sequence[str] = "term", k: int | None = None
 ) -> pd.DataFrame:
     """Share of left-behind children paired with a mentor, and by whom.
 
@@ -130,7 +134,7 @@ def coverage(
     :math:`\\text{share\\_paired}_g = \\#\\{i \\in g: LB_i, \\text{role}_i \\ne none\\} /
     \\#\\{i \\in g: LB_i\\}` over child-terms :math:`i` of group :math:`g`.
     """
-    frame, keys, lb, _ = _prepare(panel, by, ["lb_status", "mentor_role"])
+    frame, keys, lb, _ = _prepare(data, by, ["lb_status", "mentor_role"])
     sub = frame.loc[lb, keys].copy()
     role = frame.loc[lb, "mentor_role"].astype("string")
     sub["paired"] = (role.notna() & (role != "none")).to_numpy()
@@ -151,7 +155,7 @@ def coverage(
 
 
 def contacts(
-    panel: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     expectations: Mapping[str, float] | None = None,
     by: str | Sequence[str] = "term",
@@ -185,7 +189,7 @@ def contacts(
         raise SpecError(
             "expectations", f"unknown contact type(s) {unknown}; use {', '.join(CONTACT_TYPES)}"
         )
-    frame, keys, lb, _ = _prepare(panel, by, ["lb_status", "mentor_role", *CONTACT_TYPES])
+    frame, keys, lb, _ = _prepare(data, by, ["lb_status", "mentor_role", *CONTACT_TYPES])
     role = frame["mentor_role"].astype("string")
     paired = (role.notna() & (role != "none")).to_numpy()
     rows = paired & lb.to_numpy() if population == "left_behind" else paired
@@ -215,7 +219,7 @@ def contacts(
 
 
 def access(
-    panel: pd.DataFrame, *, by: str | Sequence[str] = "term", k: int | None = None
+    data: pd.DataFrame, *, by: str | Sequence[str] = "term", k: int | None = None
 ) -> pd.DataFrame:
     """Counselling and tutoring for left-behind children and for the others.
 
@@ -227,7 +231,7 @@ def access(
         hours), ``share_receiving``, ``mean_per_child`` (sessions or hours per child, zeros
         included). Children whose left-behind status is missing are left out.
     """
-    frame, keys, lb, known = _prepare(panel, by, ["lb_status", *SERVICES.values()])
+    frame, keys, lb, known = _prepare(data, by, ["lb_status", *SERVICES.values()])
     parts = []
     for service, col in SERVICES.items():
         sub = frame.loc[known, keys].copy()
@@ -251,7 +255,7 @@ def access(
 
 
 def scholarships(
-    panel: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     by: str | Sequence[str] = ("school_id", "year"),
     rule: float = RULE_SHARE,
@@ -288,7 +292,7 @@ def scholarships(
         raise SpecError("basis", f"must be 'amount' or 'recipients', not {basis!r}")
     if not 0 < rule < 1:
         raise SpecError("rule", f"must be a share between 0 and 1, not {rule}")
-    frame, keys, lb, _ = _prepare(panel, by, ["lb_status", "scholarship_yuan"])
+    frame, keys, lb, _ = _prepare(data, by, ["lb_status", "scholarship_yuan"])
     sub = frame[keys].copy()
     y = frame["scholarship_yuan"].astype(float).fillna(0.0).to_numpy()
     is_lb = lb.to_numpy()
@@ -323,7 +327,7 @@ def scholarships(
 
 
 def scholarship_shortfalls(
-    panel: pd.DataFrame,
+    data: pd.DataFrame,
     *,
     by: str | Sequence[str] = ("school_id", "year"),
     rule: float = RULE_SHARE,
@@ -331,7 +335,7 @@ def scholarship_shortfalls(
     k: int | None = None,
 ) -> pd.DataFrame:
     """The rows of :func:`scholarships` that fall short of the rule, largest shortfall first."""
-    table = scholarships(panel, by=by, rule=rule, basis=basis, k=None)
+    table = scholarships(data, by=by, rule=rule, basis=basis, k=None)
     short = table[table["meets_rule"].eq(False).fillna(False)]
     short = short.sort_values("shortfall", ascending=False, kind="stable").reset_index(drop=True)
     return _publish(short, "scholarships", k)

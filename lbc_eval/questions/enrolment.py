@@ -3,7 +3,7 @@
 The design: children left behind in the first term of the panel, grouped by the term from
 which their parents' work destination enrolled migrant children on the residence permit
 (never, for destinations that did not adopt in the window). The unit is the child, the period
-the term (a consecutive index), the cohort the first exposed term.
+the term (a consecutive index), the group the first exposed term.
 
 Outcomes: ``moved`` (moved to live with the parents by the end of the term: absorbing, and
 carried forward after a child leaves the county with them) and the panel's scores, SDQ and
@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lbc_eval.data.codebook import OUTCOMES
+from lbc_eval.data.cohort import Cohort
 from lbc_eval.data.terms import term_index, term_label, year_start
 from lbc_eval.errors import EstimationError, UnknownColumnError
-from lbc_eval.estimation.did.cells import Control, Method
-from lbc_eval.estimation.did.estimator import fit_did
-from lbc_eval.estimation.did.result import DidResult
-from lbc_eval.estimation.results import Result, tidy_frame
+from lbc_eval.estimation.did import Control, DidResult, Method, fit_did, fit_twfe_event_study
+from lbc_eval.estimation.inference.wild import BootWeights
+from lbc_eval.estimation.results import Result
+from lbc_eval.questions.inputs import cohort_of
 
 POLICY_OUTCOMES: tuple[str, ...] = ("moved", *OUTCOMES)
 ATTRITION_NOTE = (
@@ -36,19 +38,27 @@ ATTRITION_NOTE = (
 )
 
 
-def policy_panel(cohort: Any, *, outcome: str = "moved") -> pd.DataFrame:
+def policy_panel(data: Cohort, *, outcome: str = "moved") -> pd.DataFrame:
     """The child-by-term panel for question Q3.
+
+    Parameters
+    ----------
+    data : Cohort
+        The cohort (its panel and destinations).
+    outcome : str
+        One of :data:`POLICY_OUTCOMES`.
 
     Returns
     -------
     DataFrame
         ``student_id, period`` (absolute term index: 2 x year + semester - 1), ``term``,
-        ``cohort`` (first exposed term's index; 0 = the destination never adopted),
+        ``group`` (first exposed term's index; 0 = the destination never adopted),
         ``school_id``, ``destination_id`` (in the first term), the outcome, and ``imputed``
         (rows carried forward after the child moved out of the county).
     """
     if outcome not in POLICY_OUTCOMES:
         raise UnknownColumnError(f"outcome {outcome!r} is not one of {', '.join(POLICY_OUTCOMES)}")
+    cohort = cohort_of(data, needs="destinations table (the adoption terms)")
     p = cohort.panel
     terms = cohort.terms
     period = term_index(p["term"])
@@ -62,7 +72,7 @@ def policy_panel(cohort: Any, *, outcome: str = "moved") -> pd.DataFrame:
     groups = pd.DataFrame(
         {
             "student_id": base["student_id"].to_numpy(),
-            "cohort": g,
+            "group": g,
             "destination_id": base["destination_id"].to_numpy(),
             "school_id": base["school_id"].to_numpy(),
         }
@@ -94,7 +104,7 @@ def policy_panel(cohort: Any, *, outcome: str = "moved") -> pd.DataFrame:
         "student_id",
         "period",
         "term",
-        "cohort",
+        "group",
         "school_id",
         "destination_id",
         outcome,
@@ -179,38 +189,63 @@ def _truth_aggregate(outcome: str) -> Callable[[str], Callable]:
 
 
 def fit_policy(
-    cohort: Any,
+    data: Cohort,
     *,
     outcome: str = "moved",
     control: Control = "never",
     method: Method = "reg",
     cluster: str | None = None,
     alpha: float = 0.05,
-    bootstrap: int = 0,
-    seed: int = 0,
+    reps: int = 0,
+    boot_weights: BootWeights = "auto",
+    seed: int | None = 0,
 ) -> DidResult:
     """Callaway-Sant'Anna ATT(g,t) of the enrolment policy on a cohort (question Q3).
 
-    Built on :func:`policy_panel` and :func:`lbc_eval.estimation.did.fit_did` (unbalanced
-    panel: each
-    ATT(g,t) uses the children observed in both of its terms). ``group`` and ``time`` in
-    ``tidy()`` are term labels. On a synthetic cohort ``vs_truth`` compares with
-    ``truth["policy"][outcome]``, and so do the aggregations.
+    Parameters
+    ----------
+    data : Cohort
+        The cohort (its panel and destinations; see :func:`policy_panel`).
+    outcome : str
+        One of :data:`POLICY_OUTCOMES`.
+    control : {"never", "not_yet"}
+        Comparison children: of never-adopting destinations, or also not yet adopting ones.
+    method : {"reg", "ipw", "dr"}
+    cluster : str, optional
+        E.g. ``"destination_id"`` or ``"school_id"`` (default: the child).
+    alpha : float
+        1 - confidence level.
+    reps : int
+        Multiplier-bootstrap draws; 0 means analytic standard errors only.
+    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
+        The multiplier weight distribution (``"auto"``: Rademacher).
+    seed : int or None
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    DidResult
+        Built on :func:`policy_panel` and :func:`lbc_eval.estimation.did.fit_did` (unbalanced
+        panel: each ATT(g,t) uses the children observed in both of its terms). ``group`` and
+        ``time`` in ``tidy()`` are term labels. On a synthetic cohort ``vs_truth`` compares
+        with the truth's ATT(g,t), and so do the aggregations.
     """
-    data = policy_panel(cohort, outcome=outcome)
+    cohort = cohort_of(data, needs="destinations table (the adoption terms)")
+    panel = policy_panel(cohort, outcome=outcome)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = fit_did(
-            data,
+            panel,
             outcome=outcome,
             unit="student_id",
             time="period",
-            cohort="cohort",
+            group="group",
             control=control,
             method=method,
             cluster=cluster,
             alpha=alpha,
-            bootstrap=bootstrap,
+            reps=reps,
+            boot_weights=boot_weights,
             seed=seed,
             allow_unbalanced_panel=True,
         )
@@ -235,110 +270,51 @@ def fit_policy(
             float(c.get((g, t), np.nan)) for g, t in zip(tidy["group"], tidy["time"], strict=True)
         ]
 
-    settings = {
-        **res.settings,
-        "period_label": term_label,
-        "truth_aggregate": _truth_aggregate(outcome),
-    }
-    return DidResult(
-        estimator=res.estimator,
+    return replace(
+        res,
         table=table,
-        outcome=outcome,
-        nobs=res.nobs,
-        cov_type=res.cov_type,
-        formula=res.formula,
-        n_clusters=res.n_clusters,
-        alpha=alpha,
         notes=notes,
-        warnings=res.warnings,
-        raw=res.raw,
-        extra=res.extra,
         truth_lookup=lookup,
-        inf=res.inf,
-        unit_group=res.unit_group,
-        cluster_codes=res.cluster_codes,
-        settings=settings,
+        period_label=term_label,
+        aggregate_truth=_truth_aggregate(outcome),
     )
 
 
-def fit_twfe_event_study(
-    data: pd.DataFrame,
-    *,
-    outcome: str,
-    unit: str,
-    time: str,
-    cohort: str,
-    cluster: str | None = None,
-    alpha: float = 0.05,
+def fit_policy_twfe(
+    data: Cohort, *, outcome: str = "moved", cluster: str | None = None, alpha: float = 0.05
 ) -> Result:
-    """The two-way fixed-effects event study, shown beside Callaway-Sant'Anna for contrast.
+    """:func:`~lbc_eval.estimation.did.fit_twfe_event_study` on :func:`policy_panel`.
 
-    Notes
-    -----
-    :math:`Y_{it} = \\alpha_i + \\lambda_t + \\sum_{e \\ne -1} \\beta_e 1[t - G_i = e] +
-    \\varepsilon_{it}`, never-treated units in the reference. With staggered adoption and
-    effects that change with exposure or differ across cohorts, each :math:`\\beta_e` mixes
-    effects of other event times with weights that can be negative (Sun & Abraham 2021), so it
-    is biased for the event-time effect. Standard errors: CRV1 by ``cluster`` (default: unit).
+    Parameters
+    ----------
+    data : Cohort
+        The cohort (its panel and destinations).
+    outcome : str
+        One of :data:`POLICY_OUTCOMES`.
+    cluster : str, optional
+        Cluster of the CRV1 errors (default: the child).
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    Result
+        One row per event time; ``vs_truth`` compares with the truth's event-time effects.
     """
-    import pyfixest as pf
-
-    for c in (outcome, unit, time, cohort, *([cluster] if cluster else [])):
-        if c not in data.columns:
-            raise UnknownColumnError(f"column {c!r} not in the data")
-    d = (
-        data[[outcome, unit, time, cohort, *([cluster] if cluster else [])]]
-        .dropna(subset=[outcome])
-        .copy()
-    )
-    g = pd.to_numeric(d[cohort], errors="coerce").fillna(0)
-    periods = np.sort(d[time].unique())
-    step = float(np.diff(periods).min())
-    never = -9999
-    d["rel"] = np.where(g > 0, np.round((d[time] - g) / step), never).astype(int)
-    d["y__"] = d[outcome].astype(float)
-    vcov = {"CRV1": cluster or unit}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = pf.feols(f"y__ ~ i(rel, ref=-1) | {unit} + {time}", data=d, vcov=vcov)
-    tidy = fit.tidy()
-    rel = []
-    for name in tidy.index:
-        rel.append(int(float(str(name).split("::")[1].rstrip("]"))))
-    keep = [i for i, r in enumerate(rel) if r != never]
-    est = tidy["Estimate"].to_numpy()[keep]
-    se = tidy["Std. Error"].to_numpy()[keep]
-    ev = [rel[i] for i in keep]
-    n_cl = int(d[cluster or unit].nunique())
-    table = tidy_frame([f"e={e}" for e in ev], est, se, outcome=outcome, alpha=alpha, df=n_cl - 1)
-    table["event_time"] = pd.array(ev, dtype="Int64")
-    table = table.sort_values("event_time").reset_index(drop=True)
-
-    def lookup(truth: Mapping[str, Any], tidy_: pd.DataFrame) -> list[float]:
-        t = {r["event_time"]: r["att"] for r in truth["policy"][outcome]["event_time"]}
-        return [float(t.get(int(e), np.nan)) for e in tidy_["event_time"]]
-
-    return Result(
-        estimator="twfe event study",
-        table=table,
+    cohort = cohort_of(data, needs="destinations table (the adoption terms)")
+    panel = policy_panel(cohort, outcome=outcome)
+    res = fit_twfe_event_study(
+        panel,
         outcome=outcome,
-        nobs=int(fit._N),
-        cov_type=f"CRV1 by {cluster or unit}",
-        formula=f"{outcome} ~ i(rel, ref=-1) | {unit} + {time}",
-        n_clusters=n_cl,
+        unit="student_id",
+        time="period",
+        group="group",
+        cluster=cluster,
         alpha=alpha,
-        raw=fit,
-        notes=(
-            "two-way fixed effects: biased under staggered adoption with dynamic or "
-            "heterogeneous effects; shown for contrast",
-        ),
-        truth_lookup=lookup if outcome in POLICY_OUTCOMES else None,
     )
 
+    def lookup(truth: Mapping[str, Any], tidy: pd.DataFrame) -> list[float]:
+        t = {r["event_time"]: r["att"] for r in truth["policy"][outcome]["event_time"]}
+        return [float(t.get(int(e), np.nan)) for e in tidy["event_time"]]
 
-def fit_policy_twfe(cohort: Any, *, outcome: str = "moved", alpha: float = 0.05) -> Result:
-    """:func:`fit_twfe_event_study` on :func:`policy_panel` (clustered by child)."""
-    data = policy_panel(cohort, outcome=outcome)
-    return fit_twfe_event_study(
-        data, outcome=outcome, unit="student_id", time="period", cohort="cohort", alpha=alpha
-    )
+    return replace(res, truth_lookup=lookup)

@@ -2,109 +2,64 @@ r"""Question Q1: does more mentoring help, and where does it stop paying off?
 
 :func:`fit_dose_response` relates a term's mentoring contacts to the next term's outcome
 within children (child and term fixed effects), as binned doses and as a smooth curve, with the
-average marginal effect of one more contact, and the naive cross-section beside it.
+average marginal effect of one more contact, and the naive cross-section beside it. The
+curve's bases and bins are in :mod:`lbc_eval.questions.dose_curve`.
 
 Examples
 --------
 >>> import lbc_eval  # doctest: +SKIP
 >>> cohort = lbc_eval.read_cohort("data/synthetic")  # doctest: +SKIP
->>> r = lbc_eval.fit_dose_response(cohort.panel, outcome="sdq_total")  # doctest: +SKIP
+>>> r = lbc_eval.fit_dose_response(cohort, outcome="sdq_total")  # doctest: +SKIP
 >>> r.vs_truth(cohort.truth)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from lbc_eval.data.codebook import CONTACT_COLUMNS
-from lbc_eval.data.terms import term_index
-from lbc_eval.errors import EstimationError, SpecError
+from lbc_eval.data.cohort import Cohort
 from lbc_eval.estimation.checks import as_list, check_columns, check_option
 from lbc_eval.estimation.fe import make_design, regressors
 from lbc_eval.estimation.inference.rule import BootOptions, Inference, linear_rows
+from lbc_eval.estimation.inference.wild import BootWeights
 from lbc_eval.estimation.results import Result
 from lbc_eval.estimation.within import WithinFit, fit_within
+from lbc_eval.questions.dose_curve import (
+    bin_labels,
+    check_bins,
+    check_pairs,
+    curve_table,
+    dose_pairs,
+    natural_spline,
+    saturation,
+    smooth_basis,
+)
+from lbc_eval.questions.inputs import panel_of
+
+__all__ = [
+    "DEFAULT_BINS",
+    "dose_pairs",
+    "fit_dose_response",
+    "natural_spline",
+    "saturation",
+    "true_curve",
+]
 
 Spline = Literal["natural", "saturation"]
 DEFAULT_BINS = (0, 1, 3, 6)
 
 
-def natural_spline(x: np.ndarray, knots: Sequence[float]) -> np.ndarray:
-    r"""Natural cubic spline basis without intercept (Hastie, Tibshirani & Friedman, eq. 5.4).
-
-    With knots :math:`\xi_1 < \dots < \xi_K`: :math:`N_1(x) = x` and
-    :math:`N_{k+1}(x) = d_k(x) - d_{K-1}(x)`, :math:`d_k(x) = \frac{(x-\xi_k)_+^3 -
-    (x-\xi_K)_+^3}{\xi_K - \xi_k}`, :math:`k = 1..K-2`: cubic between the knots, linear
-    beyond the boundary knots. Returns an (n, K-1) array; every column is 0 at :math:`x = 0`
-    when :math:`\xi_1 \ge 0`.
-    """
-    x = np.asarray(x, dtype=float)
-    k = np.asarray(knots, dtype=float)
-    last = k[-1]
-
-    def d(j: int) -> np.ndarray:
-        return (np.maximum(x - k[j], 0) ** 3 - np.maximum(x - last, 0) ** 3) / (last - k[j])
-
-    cols = [x] + [d(j) - d(len(k) - 2) for j in range(len(k) - 2)]
-    return np.column_stack(cols)
-
-
-def saturation(x: np.ndarray, scale: float) -> np.ndarray:
-    """The saturation basis :math:`1 - e^{-x/c_0}` (one column)."""
-    return (1 - np.exp(-np.asarray(x, dtype=float) / scale))[:, None]
-
-
-def bin_labels(bins: Sequence[int]) -> list[str]:
-    """``(0, 1, 3, 6)`` -> ``["0", "1-2", "3-5", "6+"]`` (integer doses)."""
-    out = []
-    for lo, hi in zip(bins, [*bins[1:], None], strict=True):
-        out.append(f"{lo}+" if hi is None else (f"{lo}" if hi == lo + 1 else f"{lo}-{hi - 1}"))
-    return out
-
-
-def dose_pairs(
-    panel: pd.DataFrame,
-    *,
-    outcome: str,
-    dose: Sequence[str],
-    lag: int,
-    unit: str,
-    time: str,
-    cluster: str,
-    controls: Sequence[str],
-    sample: str,
-) -> pd.DataFrame:
-    """One row per child-term ``t`` (enrolled again at ``t + lag``): dose at ``t``, cluster at
-    ``t``, outcome and controls at ``t + lag``; only mentored child-terms when ``sample`` is
-    ``"paired"``."""
-    tv = panel[time]
-    t = tv.to_numpy(dtype="int64") if pd.api.types.is_integer_dtype(tv) else term_index(tv)
-    dose_v = panel[list(dose)].astype("float64").sum(axis=1, skipna=False)
-    now = pd.DataFrame(
-        {"u": panel[unit].to_numpy(), "t": t, "dose": dose_v.to_numpy(), time: tv.to_numpy()}
-    )
-    now["cl"] = panel[cluster].to_numpy()
-    if sample == "paired":
-        now = now[(panel["mentor_role"].astype("string") != "none").fillna(False).to_numpy()]
-    nxt = pd.DataFrame({"u": panel[unit].to_numpy(), "t": t - lag})
-    nxt["y"] = pd.to_numeric(panel[outcome], errors="coerce").astype("float64").to_numpy()
-    nxt = nxt.rename(columns={"y": f"{outcome}[t+{lag}]"})
-    for c in controls:
-        nxt[c] = panel[c].to_numpy()
-    pairs = now.merge(nxt, on=["u", "t"], how="inner", validate="one_to_one")
-    return pairs.rename(columns={"u": unit, "cl": cluster}).dropna(subset=["dose"])
-
-
 def fit_dose_response(
-    panel: pd.DataFrame,
+    data: Cohort | pd.DataFrame,
     *,
     outcome: str,
-    dose: str | Sequence[str] = "contacts",
+    treatment: str | Sequence[str] = "contacts",
     lag: int = 1,
     bins: Sequence[int] = DEFAULT_BINS,
     spline: Spline = "natural",
@@ -118,19 +73,19 @@ def fit_dose_response(
     inference: Inference = "auto",
     alpha: float = 0.05,
     reps: int = 9999,
-    boot_weights: Literal["auto", "rademacher", "webb"] = "auto",
+    boot_weights: BootWeights = "auto",
     seed: int | None = 0,
 ) -> Result:
     r"""Dose–response of next term's outcome on this term's mentoring contacts, within children.
 
     Parameters
     ----------
-    panel : DataFrame
-        The cohort panel (one row per child per term).
+    data : Cohort or DataFrame
+        The cohort, or its panel (one row per child per term).
     outcome : str
         E.g. ``"sdq_total"``, ``"attendance"``, ``"math"``.
-    dose : "contacts" or column name(s)
-        ``"contacts"`` is ``talks + home_visits + parent_contacts``; a list is summed.
+    treatment : "contacts" or column name(s)
+        The dose: ``"contacts"`` is ``talks + home_visits + parent_contacts``; a list is summed.
     lag : int
         Terms between the dose and the outcome (1: next term).
     bins : sequence of int
@@ -145,18 +100,30 @@ def fit_dose_response(
         Measured at the outcome term; default the left-behind status then.
     sample : {"paired", "all"}
         Mentored child-terms only (default), or every child-term (unpaired ones at dose 0).
-    inference, alpha, reps, boot_weights, seed
+    df : int
+        Basis functions of the natural spline.
+    scale : float, optional
+        The saturation curve's :math:`c_0` (None: chosen by least squares).
+    inference : {"auto", "crv1", "wild"}
         As :func:`lbc_eval.fit_fe`; with fewer than 50 clusters the bootstrap gives the
         p-values and intervals of every row.
+    alpha : float
+        1 - confidence level.
+    reps : int
+        Wild bootstrap draws.
+    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
+        The bootstrap weight distribution.
+    seed : int or None
+        Seed of the bootstrap.
 
     Returns
     -------
     Result
         Rows ``dose[1-2]``, ``dose[3-5]``, ``dose[6+]`` (binned, against 0), ``ame`` (one more
-        contact, smooth curve) and ``ame_naive`` (cross-section). ``extra["curve"]`` holds the
-        smooth curve :math:`\hat f(c) - \hat f(0)` with pointwise CRV1 :math:`t(G-1)` bands,
-        ``extra["bins"]`` the bins' doses and counts; ``vs_truth`` compares with
-        ``truth["dose_response"][outcome]``.
+        contact, smooth curve) and ``ame_naive`` (cross-section). ``tables["curve"]`` holds
+        the smooth curve :math:`\hat f(c) - \hat f(0)` with pointwise CRV1 :math:`t(G-1)`
+        bands, ``tables["bins"]`` the bins' doses and counts, ``tables["basis"]`` the knots or
+        saturation scale; ``vs_truth`` compares with the synthetic truth's dose-response.
 
     Notes
     -----
@@ -176,31 +143,19 @@ def fit_dose_response(
     approximation) and the wild bootstrap tests it directly. The naive estimate is the
     pooled slope of :math:`Y_{i,t+1}` on :math:`C_{it}` with term effects only.
     """
+    panel = panel_of(data)
     check_option("spline", spline, ("natural", "saturation"))
     check_option("sample", sample, ("paired", "all"))
-    dose_cols = list(CONTACT_COLUMNS) if dose == "contacts" else as_list(dose)
+    dose_cols = list(CONTACT_COLUMNS) if treatment == "contacts" else as_list(treatment)
     ctrl = as_list(controls)
-    check_columns(
-        panel,
-        {
-            "outcome": outcome,
-            "dose": dose_cols,
-            "unit": unit,
-            "time": time,
-            "cluster": cluster,
-            "control": ctrl,
-            **({"mentor_role": "mentor_role"} if sample == "paired" else {}),
-        },
-    )
-    if lag < 1:
-        raise SpecError("lag", f"must be at least 1 term, got {lag}")
-    edges = [int(b) for b in bins]
-    if not edges or edges[0] != 0 or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
-        raise SpecError("bins", f"left edges must start at 0 and increase, got {list(bins)}")
+    roles = {"outcome": outcome, "treatment": dose_cols, "unit": unit, "time": time}
+    roles |= {"cluster": cluster, "control": ctrl}
+    check_columns(panel, roles | ({"mentor_role": "mentor_role"} if sample == "paired" else {}))
+    edges = check_bins(bins, lag)
     pairs = dose_pairs(
         panel,
         outcome=outcome,
-        dose=dose_cols,
+        treatment=dose_cols,
         lag=lag,
         unit=unit,
         time=time,
@@ -208,181 +163,186 @@ def fit_dose_response(
         controls=ctrl,
         sample=sample,
     )
-    if pairs.empty:
-        raise EstimationError(
-            f"no child is observed in two terms {lag} apart"
-            + (" after a mentored term" if sample == "paired" else "")
-            + "; the dose-response needs a panel"
-        )
-    if (pairs["dose"] < 0).any():
-        raise EstimationError(
-            f"the dose is negative in {int((pairs['dose'] < 0).sum()):,} child-terms; contacts "
-            f"are counts: fix those values (or the columns summed: {', '.join(dose_cols)})"
-        )
-    if pairs["dose"].nunique() < 2:
-        from lbc_eval.errors import NoVariationError
-
-        raise NoVariationError(
-            f"the dose takes the single value {pairs['dose'].iloc[0]:g} in all "
-            f"{len(pairs):,} child-terms: there is nothing to compare"
-        )
-    labels = bin_labels(edges)
-    which = np.searchsorted(edges, pairs["dose"].to_numpy(), side="right") - 1
-    bin_cols = {f"dose[{lab}]": (which == j).astype(float) for j, lab in enumerate(labels)}
-    Z, _ = regressors(pairs, [], ctrl)
-    y_name = f"{outcome}[t+{lag}]"
-    common = dict(data=pairs, outcome=y_name, cluster=[cluster])
-    fe = [unit, time]
-
-    def within(X: pd.DataFrame, fes: list[str], kinds: list[str]) -> WithinFit:
-        design, notes_, _ = make_design(X=X, fixed_effects=fes, **common)  # type: ignore[arg-type]
-        all_notes.extend(n for n in notes_ if n not in all_notes)
-        return fit_within(design, kinds=kinds)
-
-    all_notes: list[str] = []
-    Xb = pd.concat([pd.DataFrame(bin_cols, index=pairs.index).iloc[:, 1:], Z], axis=1)
-    fit_b = within(Xb, fe, ["treatment"] * (len(labels) - 1) + ["control"] * Z.shape[1])
-    c_all = pairs["dose"].to_numpy()
-    c_obs = c_all[pairs[y_name].notna().to_numpy()]
-    basis, knots, scale = _basis(spline, df, scale, c_obs, fit_b, c_all, Z.shape[1])
-    names = [f"f{j + 1}" for j in range(basis(np.zeros(1)).shape[1])]
-    Xs = pd.concat([pd.DataFrame(basis(c_all), index=pairs.index, columns=names), Z], axis=1)
-    fit_s = within(Xs, fe, ["treatment"] * len(names) + ["control"] * Z.shape[1])
-    Xn = pd.concat([pairs[["dose"]], Z], axis=1)
-    fit_n = within(Xn, [time], ["treatment"] + ["control"] * Z.shape[1])
-
-    k_s = len(fit_s.names)
-    delta = np.zeros(k_s)
-    delta[: len(names)] = (basis(c_all + 1) - basis(c_all)).mean(axis=0)
-    hyps: dict[str, tuple[WithinFit, np.ndarray]] = {}
-    for j, name in enumerate(fit_b.names[: len(labels) - 1]):
-        hyps[name] = (fit_b, np.eye(len(fit_b.names))[j])
-    hyps["ame"] = (fit_s, delta)
-    hyps["ame_naive"] = (fit_n, np.eye(len(fit_n.names))[0])
+    check_pairs(pairs, lag=lag, sample=sample, dose_cols=dose_cols)
+    fits = DoseFits.fit(pairs, edges, f"{outcome}[t+{lag}]", unit, time, cluster, ctrl,
+                        spline=spline, df=df, scale=scale)  # fmt: skip
     rows = linear_rows(
-        hyps,
-        fit=fit_b,
+        fits.hypotheses(),
+        fit=fits.binned,
         inference=inference,
-        boot=BootOptions(reps=reps, weights=boot_weights, seed=seed),
+        boot=BootOptions(reps=reps, boot_weights=boot_weights, seed=seed),
         alpha=alpha,
         outcome=outcome,
     )
-    curve = _curve(fit_s, basis, len(names), c_all, alpha)
-    used = c_all[fit_b.design.rows]
-    used_which = np.searchsorted(edges, used, side="right") - 1
-    bin_table = pd.DataFrame(
-        {
-            "bin": labels,
-            "n": [int((used_which == j).sum()) for j in range(len(labels))],
-            "mean_dose": [float(used[used_which == j].mean()) for j in range(len(labels))],
-        }
-    )
-    doses_in_bin = {f"dose[{lab}]": used[used_which == j] for j, lab in enumerate(labels)}
-    how = (
-        f"natural cubic spline, knots {', '.join(f'{k:g}' for k in knots)}"
-        if spline == "natural"
-        else f"saturation 1 - exp(-c/{scale:.3g})"
-        + ("" if knots else " (c0 chosen by least squares; intervals conditional on it)")
-    )
     comparable = sorted(dose_cols) == sorted(CONTACT_COLUMNS) and lag == 1 and sample == "paired"
-    notes = [
-        f"dose: {' + '.join(dose_cols)} in term t; outcome {outcome} in term t+{lag}; "
-        f"{'mentored child-terms' if sample == 'paired' else 'all child-terms'}; "
-        f"child and term fixed effects; controls at t+{lag}: {', '.join(ctrl) or 'none'}",
-        f"smooth curve: {how}; AME over {len(c_all):,} child-terms enrolled at t+{lag}",
-        f"naive: pooled cross-section with term effects only ({fit_n.design.nobs:,} obs)",
-        "curve band: pointwise CRV1 intervals",
-        *(
-            []
-            if comparable
-            else ["vs_truth: the synthetic truth is for all contacts, lag 1, mentored terms"]
-        ),
-        *all_notes,
-        *rows.notes,
-    ]
+    notes = fits.describe(outcome, dose_cols, lag, sample, ctrl, spline, comparable)
     return Result(
         estimator="dose_response",
         table=rows.table,
         outcome=outcome,
-        nobs=fit_b.design.nobs,
+        nobs=fits.binned.design.nobs,
         cov_type=rows.cov_type,
         formula=f"{outcome}[t+{lag}] ~ f(dose[t]) + {' + '.join(ctrl) or '0'} | {unit} + {time}",
-        n_clusters=fit_b.n_clusters,
+        n_clusters=fits.binned.n_clusters,
         alpha=alpha,
-        notes=tuple(notes),
+        notes=(*notes, *rows.notes),
         warnings=tuple(rows.warnings),
-        raw={"binned": fit_b, "smooth": fit_s, "naive": fit_n},
-        extra={
-            "curve": curve,
-            "bins": bin_table,
-            "knots": list(knots),
-            "scale": scale,
-            "tests": rows.tests,
-            "boot": rows.boot,
+        raw={"binned": fits.binned, "smooth": fits.smooth, "naive": fits.naive},
+        tables={
+            "curve": curve_table(fits.smooth, fits.basis, fits.k, fits.dose, alpha),
+            "bins": fits.bin_table(),
+            "basis": fits.basis_table(spline),
         },
-        truth_lookup=_truth_lookup(outcome, doses_in_bin) if comparable else None,
+        tests=rows.tests,
+        truth_lookup=_truth_lookup(outcome, fits.doses_in_bin()) if comparable else None,
     )
 
 
-def _basis(
-    spline: str,
-    df: int,
-    scale: float | None,
-    c: np.ndarray,
-    fit_b: WithinFit,
-    c_all: np.ndarray,
-    n_ctrl: int,
-) -> tuple[Any, list[float], float | None]:
-    """The basis function, its knots, and the saturation scale (profiled when None).
+@dataclass(frozen=True, eq=False)
+class DoseFits:
+    r"""The three within fits of the dose-response and what they were built from.
 
-    The profile reuses the binned fit's rows and demeaned controls: the within residual sum
-    of squares of each candidate :math:`c_0` on a grid, all candidates demeaned at once.
+    ``binned``: :math:`Y_{i,t+1}` on the bin dummies (the first bin the reference), child and
+    term effects; ``smooth``: on the basis :math:`B(C_{it})`, same effects; ``naive``: on the
+    dose, term effects only. All with the controls.
     """
-    if spline == "natural":
-        if df < 1:
-            raise SpecError("df", f"the spline needs at least one basis function, got {df}")
-        hi = float(np.quantile(c, 0.95))
-        inner = (
-            np.quantile(c[(c > 0) & (c < hi)], np.linspace(0, 1, df + 1)[1:-1]) if df > 1 else []
-        )
-        knots = sorted({0.0, *map(float, inner), hi})
-        if len(knots) < 2 or hi <= 0:
-            raise EstimationError("the dose is zero almost everywhere: no curve to fit")
-        return (lambda x: natural_spline(x, knots)), knots, None
-    if scale is not None:
-        if scale <= 0:
-            raise SpecError("scale", f"must be positive, got {scale}")
-        return (lambda x: saturation(x, scale)), [scale], scale
-    grid = np.geomspace(0.5, 30, 40)
-    dose = c_all[fit_b.design.rows]
-    cand = fit_b.project(np.column_stack([saturation(dose, s0)[:, 0] for s0 in grid]))
-    Zd = fit_b.Xd[:, fit_b.Xd.shape[1] - n_ctrl :]
-    ssr = []
-    for j in range(grid.size):
-        A = np.column_stack([cand[:, j], Zd])
-        beta, *_ = np.linalg.lstsq(A, fit_b.yd, rcond=None)
-        r = fit_b.yd - A @ beta
-        ssr.append(float(r @ r))
-    best = float(grid[int(np.argmin(ssr))])
-    return (lambda x: saturation(x, best)), [], best
 
+    binned: WithinFit
+    smooth: WithinFit
+    naive: WithinFit
+    basis: Any  # dose array -> (n, k) basis, B(0) = 0
+    knots: list[float]
+    scale: float | None
+    k: int  # basis columns
+    dose: np.ndarray  # dose of every pair
+    edges: list[int]
+    notes: list[str]
 
-def _curve(fit: WithinFit, basis: Any, k: int, c: np.ndarray, alpha: float) -> pd.DataFrame:
-    grid = np.arange(0, int(max(15, np.quantile(c, 0.99))) + 1, dtype=float)
-    B = np.zeros((grid.size, len(fit.names)))
-    B[:, :k] = basis(grid) - basis(np.zeros(1))
-    est = B @ fit.coef
-    se = np.sqrt(np.einsum("ij,jk,ik->i", B, fit.vcov, B))
-    crit = stats.t.ppf(1 - alpha / 2, fit.df_t)
-    return pd.DataFrame(
-        {
-            "dose": grid,
-            "estimate": est,
-            "std_error": se,
-            "conf_low": est - crit * se,
-            "conf_high": est + crit * se,
+    @classmethod
+    def fit(
+        cls,
+        pairs: pd.DataFrame,
+        edges: list[int],
+        y_name: str,
+        unit: str,
+        time: str,
+        cluster: str,
+        ctrl: list[str],
+        *,
+        spline: str,
+        df: int,
+        scale: float | None,
+    ) -> DoseFits:
+        """Fit the binned model, choose the smooth basis (profiling the saturation scale on
+        the binned fit's rows when needed), then fit the smooth and naive models."""
+        notes: list[str] = []
+        Z, _ = regressors(pairs, [], ctrl)
+        n_z = Z.shape[1]
+
+        def within(X: pd.DataFrame, fes: list[str], n_treat: int) -> WithinFit:
+            design, found, _ = make_design(
+                pairs, outcome=y_name, X=X, fixed_effects=fes, cluster=[cluster]
+            )
+            notes.extend(n for n in found if n not in notes)
+            return fit_within(design, kinds=["treatment"] * n_treat + ["control"] * n_z)
+
+        labels = bin_labels(edges)
+        which = np.searchsorted(edges, pairs["dose"].to_numpy(), side="right") - 1
+        dummies = {f"dose[{lab}]": (which == j).astype(float) for j, lab in enumerate(labels)}
+        Xb = pd.concat([pd.DataFrame(dummies, index=pairs.index).iloc[:, 1:], Z], axis=1)
+        binned = within(Xb, [unit, time], len(labels) - 1)
+        dose = pairs["dose"].to_numpy()
+        observed = dose[pairs[y_name].notna().to_numpy()]
+        basis, knots, scale = smooth_basis(spline, df, scale, observed, binned, dose, n_z)
+        k = basis(np.zeros(1)).shape[1]
+        names = [f"f{j + 1}" for j in range(k)]
+        Xs = pd.concat([pd.DataFrame(basis(dose), index=pairs.index, columns=names), Z], axis=1)
+        smooth = within(Xs, [unit, time], k)
+        naive = within(pd.concat([pairs[["dose"]], Z], axis=1), [time], 1)
+        return cls(binned, smooth, naive, basis, knots, scale, k, dose, edges, notes)
+
+    def hypotheses(self) -> dict[str, tuple[WithinFit, np.ndarray]]:
+        r"""The rows as :math:`R'\beta`: each bin against the first, the AME
+        :math:`\bar\Delta'\beta` with :math:`\bar\Delta = \frac1n\sum B(C+1) - B(C)` over
+        every pair, and the naive slope."""
+        b, s, n = self.binned, self.smooth, self.naive
+        delta = np.zeros(len(s.names))
+        delta[: self.k] = (self.basis(self.dose + 1) - self.basis(self.dose)).mean(axis=0)
+        hyps = {
+            name: (b, np.eye(len(b.names))[j])
+            for j, name in enumerate(b.names[: len(self.edges) - 1])
         }
-    )
+        hyps["ame"] = (s, delta)
+        hyps["ame_naive"] = (n, np.eye(len(n.names))[0])
+        return hyps
+
+    def _used_bins(self) -> tuple[np.ndarray, np.ndarray]:
+        used = self.dose[self.binned.design.rows]
+        return used, np.searchsorted(self.edges, used, side="right") - 1
+
+    def bin_table(self) -> pd.DataFrame:
+        """``bin, n, mean_dose`` over the binned fit's rows."""
+        used, which = self._used_bins()
+        labels = bin_labels(self.edges)
+        return pd.DataFrame(
+            {
+                "bin": labels,
+                "n": [int((which == j).sum()) for j in range(len(labels))],
+                "mean_dose": [float(used[which == j].mean()) for j in range(len(labels))],
+            }
+        )
+
+    def doses_in_bin(self) -> dict[str, np.ndarray]:
+        """The binned fit's doses in each bin, by row name."""
+        used, which = self._used_bins()
+        return {f"dose[{lab}]": used[which == j] for j, lab in enumerate(bin_labels(self.edges))}
+
+    def basis_table(self, spline: str) -> pd.DataFrame:
+        """``spline, knot, scale``: one row per knot (one row with NaN knot for saturation)."""
+        knots = self.knots if spline == "natural" else [np.nan]
+        scale = np.nan if self.scale is None else float(self.scale)
+        return pd.DataFrame({"spline": spline, "knot": [float(k) for k in knots], "scale": scale})
+
+    def describe(
+        self,
+        outcome: str,
+        dose_cols: list[str],
+        lag: int,
+        sample: str,
+        ctrl: list[str],
+        spline: str,
+        comparable: bool,
+    ) -> list[str]:
+        """The result's notes: the design, the curve, the naive fit and the truth's scope."""
+        how = (
+            f"natural cubic spline, knots {', '.join(f'{k:g}' for k in self.knots)}"
+            if spline == "natural"
+            else f"saturation 1 - exp(-c/{self.scale:.3g})"
+            + ("" if self.knots else " (c0 chosen by least squares; intervals conditional on it)")
+        )
+        scope = (
+            []
+            if comparable
+            else ["vs_truth: the synthetic truth is for all contacts, lag 1, mentored terms"]
+        )
+        return [
+            f"dose: {' + '.join(dose_cols)} in term t; outcome {outcome} in term t+{lag}; "
+            f"{'mentored child-terms' if sample == 'paired' else 'all child-terms'}; "
+            f"child and term fixed effects; controls at t+{lag}: {', '.join(ctrl) or 'none'}",
+            f"smooth curve: {how}; AME over {len(self.dose):,} child-terms enrolled at t+{lag}",
+            f"naive: pooled cross-section with term effects only ({self.naive.design.nobs:,} obs)",
+            "curve band: pointwise CRV1 intervals",
+            *scope,
+            *self.notes,
+        ]
+
+
+def true_curve(truth: Mapping[str, Any], outcome: str) -> pd.DataFrame | None:
+    """The synthetic truth's dose-response of ``outcome``: ``dose, effect`` (None if absent)."""
+    dr = (truth or {}).get("dose_response", {}).get(outcome)
+    if dr is None:
+        return None
+    return pd.DataFrame({"dose": np.asarray(dr["grid"], float), "effect": dr["curve"]})
 
 
 def _truth_lookup(outcome: str, doses_in_bin: Mapping[str, np.ndarray]) -> Any:

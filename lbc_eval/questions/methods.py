@@ -20,17 +20,16 @@ from lbc_eval.data.resources import reference_path
 from lbc_eval.errors import FewClustersWarning
 
 
-def _q1(cohort: Any, seed: int) -> list[pd.DataFrame]:
+def _q1(data: Any, seed: int) -> list[pd.DataFrame]:
+    """Q1 on cohort ``data``: the within-child AME (wild and CRV1) and the naive slope."""
     from lbc_eval.questions.mentoring import fit_dose_response
 
     out = []
     for inference in ("wild", "crv1"):
-        r = fit_dose_response(
-            cohort.panel, outcome="sdq_total", inference=inference, reps=399, seed=seed
-        )
-        v = r.vs_truth(cohort.truth)
+        r = fit_dose_response(data, outcome="sdq_total", inference=inference, reps=399, seed=seed)
+        v = r.vs_truth(data.truth)
         v = v[v["term"].isin(["ame", "ame_naive"])].copy()
-        v["truth"] = cohort.truth["dose_response"]["sdq_total"]["ame"]
+        v["truth"] = data.truth["dose_response"]["sdq_total"]["ame"]
         v["estimator"] = np.where(
             v["term"] == "ame", f"Q1 within-child AME ({inference})", "Q1 naive cross-section"
         )
@@ -38,29 +37,29 @@ def _q1(cohort: Any, seed: int) -> list[pd.DataFrame]:
     return out
 
 
-def _q2(cohort: Any, seed: int) -> list[pd.DataFrame]:
+def _q2(data: Any, seed: int) -> list[pd.DataFrame]:
+    """Q2 on cohort ``data``: the school-effects and naive trained-share effects on math."""
     from lbc_eval.questions.training import fit_training
 
-    r = fit_training(
-        cohort.panel, cohort.schools, outcome="math", multilevel=None, reps=399, seed=seed
-    )
-    v = r.vs_truth(cohort.truth)
+    r = fit_training(data, outcome="math", multilevel=None, reps=399, seed=seed)
+    v = r.vs_truth(data.truth)
     v = v[v["term"].isin(["trained_share", "trained_share:naive"])].copy()
-    v["truth"] = cohort.truth["training"]["math"]["overall"]
+    v["truth"] = data.truth["training"]["math"]["overall"]
     v["estimator"] = np.where(
         v["term"] == "trained_share", "Q2 school FE (wild bootstrap)", "Q2 naive cross-section"
     )
     return [v]
 
 
-def _q3(cohort: Any, seed: int) -> list[pd.DataFrame]:
+def _q3(data: Any, seed: int) -> list[pd.DataFrame]:
+    """Q3 on cohort ``data``: Callaway-Sant'Anna by event time and the TWFE event study."""
     from lbc_eval.questions.enrolment import fit_policy, fit_policy_twfe
 
-    dyn = fit_policy(cohort, outcome="moved").aggregate("dynamic").vs_truth(cohort.truth)
+    dyn = fit_policy(data, outcome="moved").aggregate("dynamic").vs_truth(data.truth)
     dyn = dyn[dyn["event_time"].notna()]
     cs = dyn[dyn["event_time"] >= 0].assign(estimator="Q3 Callaway-Sant'Anna, e >= 0")
     cs_pre = dyn[dyn["event_time"] < 0].assign(estimator="Q3 Callaway-Sant'Anna, e < 0")
-    tw = fit_policy_twfe(cohort, outcome="moved").vs_truth(cohort.truth)
+    tw = fit_policy_twfe(data, outcome="moved").vs_truth(data.truth)
     tw = tw[tw["event_time"] >= -5].copy()
     tw["estimator"] = np.where(
         tw["event_time"] >= 0, "Q3 TWFE event study, e >= 0", "Q3 TWFE event study, e < 0"
@@ -148,7 +147,7 @@ def mpdta_replication() -> pd.DataFrame:
 
     data = pd.read_csv(reference_path("mpdta.csv"))
     published = pd.read_csv(reference_path("mpdta_published.csv"))
-    ours = fit_did(data, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+    ours = fit_did(data, outcome="lemp", unit="countyreal", time="year", group="first.treat")
     t = ours.tidy()[["group", "time", "estimate", "std_error"]].astype({"group": int, "time": int})
     out = published.merge(t, on=["group", "time"])
     out["same_to_4_decimals"] = np.round(out["estimate"], 4) == out["att"]

@@ -16,21 +16,21 @@ from lbc_eval.data.codebook import OUTCOMES
 from lbc_eval.data.resources import reference_path
 
 
-def _term(cohort: Any, term: str | None) -> pd.DataFrame:
-    p = cohort.panel
-    term = term or cohort.terms[-1]
+def _term(data: Any, term: str | None) -> pd.DataFrame:
+    p = data.panel
+    term = term or data.terms[-1]
     if term not in set(p["term"]):
-        raise ValueError(f"term {term!r} is not in the panel; it has {', '.join(cohort.terms)}")
+        raise ValueError(f"term {term!r} is not in the panel; it has {', '.join(data.terms)}")
     return p[p["term"] == term]
 
 
-def lb_profile(cohort: Any, *, by: str = "township", term: str | None = None) -> pd.DataFrame:
+def lb_profile(data: Any, *, by: str = "township", term: str | None = None) -> pd.DataFrame:
     """Children by ``by`` (township, grade, guardian, sex ...) and left-behind status in a term.
 
     Returns one row per level of ``by`` with the counts of children who are ``none``,
     ``father``, ``mother`` and ``both`` (parents away), the total, and the left-behind share.
     """
-    p = _term(cohort, term)
+    p = _term(data, term)
     if by not in p.columns:
         raise KeyError(f"{by!r} is not a panel column")
     table = pd.crosstab(p[by].astype(str), p["lb_status"].astype(str))
@@ -41,23 +41,30 @@ def lb_profile(cohort: Any, *, by: str = "township", term: str | None = None) ->
     return table.reset_index()
 
 
-def data_quality(cohort: Any) -> pd.DataFrame:
+def data_quality(data: Any) -> pd.DataFrame:
     """Per outcome and term: rows, missing values and their share."""
-    p = cohort.panel
+    p = data.panel
     rows = []
     for term, part in p.groupby("term", sort=False):
         for col in OUTCOMES:
             miss = int(part[col].isna().sum())
-            rows.append({"term": term, "outcome": col, "rows": len(part), "missing": miss,
-                         "missing_share": miss / len(part) if len(part) else np.nan})
+            rows.append(
+                {
+                    "term": term,
+                    "outcome": col,
+                    "rows": len(part),
+                    "missing": miss,
+                    "missing_share": miss / len(part) if len(part) else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def exits(cohort: Any) -> pd.DataFrame:
+def exits(data: Any) -> pd.DataFrame:
     """Children leaving the county's records, by term and reason."""
-    p = cohort.panel.dropna(subset=["exit_reason"])
+    p = data.panel.dropna(subset=["exit_reason"])
     table = pd.crosstab(p["term"], p["exit_reason"].astype(str))
-    return table.reindex(cohort.terms, fill_value=0).reset_index()
+    return table.reindex(data.terms, fill_value=0).reset_index()
 
 
 def national_counts() -> pd.DataFrame:

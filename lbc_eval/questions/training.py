@@ -10,53 +10,73 @@ Examples
 --------
 >>> import lbc_eval  # doctest: +SKIP
 >>> c = lbc_eval.read_cohort("data/synthetic")  # doctest: +SKIP
->>> r = lbc_eval.fit_training(c.panel, c.schools, outcome="math")  # doctest: +SKIP
->>> r.extra["variance"]  # doctest: +SKIP
+>>> r = lbc_eval.fit_training(c, outcome="math")  # doctest: +SKIP
+>>> r.tables["variance"]  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from lbc_eval.data.cohort import Cohort
 from lbc_eval.data.terms import academic_year, ordered_terms
-from lbc_eval.errors import EstimationError
+from lbc_eval.errors import EstimationError, MissingDataError, NoVariationError
 from lbc_eval.estimation.checks import as_list, check_columns
 from lbc_eval.estimation.fe import make_design, regressors
 from lbc_eval.estimation.inference.rule import BootOptions, Inference, linear_rows
+from lbc_eval.estimation.inference.wild import BootWeights
 from lbc_eval.estimation.results import Result
 from lbc_eval.estimation.within import WithinFit, fit_within
+from lbc_eval.questions.inputs import cohort_of
 
 BACKBONE = ("backbone_provincial", "backbone_municipal", "backbone_county")
 
 
-def school_exposure(schools: pd.DataFrame, exposure: str, school: str) -> pd.DataFrame:
-    """``school, year, <exposure>`` from the schools table; ``"backbone_share"`` is derived as
+def school_exposure(schools: pd.DataFrame, treatment: str, unit: str) -> pd.DataFrame:
+    """``unit, year, <treatment>`` from the schools table; ``"backbone_share"`` is derived as
     backbone teachers (provincial + municipal + county) per teacher."""
-    if exposure == "backbone_share":
-        check_columns(schools, {"schools": [school, "year", "teachers", *BACKBONE]})
+    if treatment == "backbone_share":
+        check_columns(schools, {"schools": [unit, "year", "teachers", *BACKBONE]})
         value = schools[list(BACKBONE)].astype("float64").sum(axis=1) / schools["teachers"].astype(
             "float64"
         ).where(lambda s: s > 0)
     else:
-        check_columns(schools, {"schools": [school, "year", exposure]})
-        value = pd.to_numeric(schools[exposure], errors="coerce").astype("float64")
+        check_columns(schools, {"schools": [unit, "year", treatment]})
+        value = pd.to_numeric(schools[treatment], errors="coerce").astype("float64")
     return pd.DataFrame(
-        {school: schools[school], "year": schools["year"].astype("int64"), exposure: value}
+        {unit: schools[unit], "year": schools["year"].astype("int64"), treatment: value}
     )
 
 
+def training_frame(cohort: Cohort, treatment: str, unit: str) -> pd.DataFrame:
+    """The panel with the school-year ``treatment`` (matched on the academic year, the year
+    of the term's autumn), ``left_behind`` (0/1, any parent away) and
+    ``<treatment>:left_behind``; raises when no child-term matches a school-year."""
+    x = school_exposure(cohort.schools, treatment, unit)
+    d = cohort.panel.assign(year=academic_year(cohort.panel["term"]))
+    d = d.merge(x, on=[unit, "year"], how="left", validate="many_to_one")
+    if d[treatment].isna().all():
+        raise MissingDataError(
+            f"no child-term matches a school-year with {treatment!r}: check that the schools "
+            f"table covers the panel's schools and years"
+        )
+    d["left_behind"] = (d["lb_status"].astype("string") != "none").astype("float64")
+    d.loc[d["lb_status"].isna(), "left_behind"] = np.nan
+    d[f"{treatment}:left_behind"] = d[treatment] * d["left_behind"]
+    return d
+
+
 def fit_training(
-    panel: pd.DataFrame,
-    schools: pd.DataFrame,
+    data: Cohort,
     *,
     outcome: str = "math",
-    exposure: str = "trained_share",
-    school: str = "school_id",
+    treatment: str = "trained_share",
+    unit: str = "school_id",
     cluster: str = "school_id",
     controls: str | Sequence[str] = ("lb_status",),
     by_left_behind: bool = True,
@@ -65,22 +85,25 @@ def fit_training(
     inference: Inference = "auto",
     alpha: float = 0.05,
     reps: int = 9999,
-    boot_weights: Literal["auto", "rademacher", "webb"] = "auto",
+    boot_weights: BootWeights = "auto",
     seed: int | None = 0,
 ) -> Result:
     r"""Effect of a school's teacher-training exposure on children's outcomes.
 
     Parameters
     ----------
-    panel, schools : DataFrame
-        The cohort's panel and schools tables (the exposure is matched by school and academic
-        year, the year of the term's autumn).
+    data : Cohort
+        The cohort: its panel, and its schools table for the exposure (matched by school and
+        academic year, the year of the term's autumn).
     outcome : str
-    exposure : str
-        A numeric column of ``schools`` (``"trained_share"``, ``"training_person_times"``...)
-        or ``"backbone_share"`` (backbone teachers per teacher).
-    school, cluster : str
-        School fixed effects and the cluster variable (default both the school).
+    treatment : str
+        The exposure: a numeric column of ``schools`` (``"trained_share"``,
+        ``"training_person_times"``...) or ``"backbone_share"`` (backbone teachers per
+        teacher).
+    unit : str
+        The school column: its fixed effects are absorbed and the exposure matched on it.
+    cluster : str
+        The cluster variable (default the school).
     controls : str or list of str
         Child-term controls; default the left-behind status (its gap differs by type).
     by_left_behind : bool
@@ -88,16 +111,26 @@ def fit_training(
     multilevel : "last", a term label, or None
         Term on which to fit the multilevel model (children in ``classes`` in schools);
         None skips it.
-    inference, alpha, reps, boot_weights, seed
+    classes : str or None
+        The class column of the multilevel model (None: schools and children only).
+    inference : {"auto", "crv1", "wild"}
         As :func:`lbc_eval.fit_fe`.
+    alpha : float
+        1 - confidence level.
+    reps : int
+        Wild bootstrap draws.
+    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
+        The bootstrap weight distribution.
+    seed : int or None
+        Seed of the bootstrap.
 
     Returns
     -------
     Result
-        Rows ``<exposure>`` (average over child-terms), ``<exposure>:left_behind``,
-        ``<exposure>:not_left_behind``, ``<exposure>:difference`` and ``<exposure>:naive``
-        (no school effects). ``extra["variance"]`` is the variance split and
-        ``extra["icc"]`` the ICCs; ``raw`` holds the within fits and the MixedLM result.
+        Rows ``<treatment>`` (average over child-terms), ``<treatment>:left_behind``,
+        ``<treatment>:not_left_behind``, ``<treatment>:difference`` and ``<treatment>:naive``
+        (no school effects). ``tables["variance"]`` is the variance split and
+        ``tables["icc"]`` the ICCs; ``raw`` holds the within fits and the MixedLM result.
 
     Notes
     -----
@@ -120,12 +153,13 @@ def fit_training(
     :math:`\rho_s = \sigma^2_s / (\sigma^2_s + \sigma^2_c + \sigma^2_e)` (two children of one
     school) and :math:`\rho_c = (\sigma^2_s + \sigma^2_c) / (\cdot)` (of one class).
     """
+    cohort = cohort_of(data, needs="schools table (the exposure)")
     ctrl = as_list(controls)
     check_columns(
-        panel,
+        cohort.panel,
         {
             "outcome": outcome,
-            "school": school,
+            "unit": unit,
             "cluster": cluster,
             "term": "term",
             "lb_status": "lb_status",
@@ -133,29 +167,83 @@ def fit_training(
             "class": classes if multilevel is not None else None,
         },
     )
-    x = school_exposure(schools, exposure, school)
-    d = panel.assign(year=academic_year(panel["term"]))
-    d = d.merge(x, on=[school, "year"], how="left", validate="many_to_one")
-    if d[exposure].isna().all():
-        from lbc_eval.errors import MissingDataError
+    d = training_frame(cohort, treatment, unit)
+    fit, naive, notes = within_fits(d, outcome, treatment, unit, cluster, ctrl, by_left_behind)
+    rows = linear_rows(
+        hypotheses(d, fit, naive, treatment, by_left_behind),
+        fit=fit,
+        inference=inference,
+        boot=BootOptions(reps=reps, boot_weights=boot_weights, seed=seed),
+        alpha=alpha,
+        outcome=outcome,
+    )
+    raw: dict[str, Any] = {"fe": fit, "naive": naive}
+    tables, ml_warn = multilevel_tables(d, outcome, unit, classes, multilevel, raw, notes)
+    notes = [
+        f"exposure {treatment} of the child's school in the academic year; school and year fixed "
+        f"effects; naive: year effects only",
+        *notes,
+        *rows.notes,
+    ]
+    return Result(
+        estimator="training",
+        table=rows.table,
+        outcome=outcome,
+        nobs=fit.design.nobs,
+        cov_type=rows.cov_type,
+        formula=f"{outcome} ~ {' + '.join(fit.names)} | {unit} + year",
+        n_clusters=fit.n_clusters,
+        alpha=alpha,
+        notes=tuple(notes),
+        warnings=(*rows.warnings, *ml_warn),
+        raw=raw,
+        tables=tables,
+        tests=rows.tests,
+        truth_lookup=_truth_lookup(outcome, treatment),
+    )
 
-        raise MissingDataError(
-            f"no child-term matches a school-year with {exposure!r}: check that the schools "
-            f"table covers the panel's schools and years"
-        )
-    d["left_behind"] = (d["lb_status"].astype("string") != "none").astype("float64")
-    d.loc[d["lb_status"].isna(), "left_behind"] = np.nan
-    inter = f"{exposure}:left_behind"
-    d[inter] = d[exposure] * d["left_behind"]
-    treat = [exposure, inter] if by_left_behind else [exposure]
-    X, kinds = regressors(d, treat, ctrl)
+
+def multilevel_tables(
+    d: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    classes: str | None,
+    multilevel: str | None,
+    raw: dict[str, Any],
+    notes: list[str],
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The ``variance`` and ``icc`` tables of the multilevel model (none when ``multilevel``
+    is None) and its convergence warnings; adds the MixedLM result to ``raw`` and a note."""
+    if multilevel is None:
+        return {}, []
+    ml, variance, icc, ml_warn, term = _multilevel(d, outcome, unit, classes, multilevel)
+    raw["multilevel"] = ml
+    notes.append(
+        f"multilevel model on term {term} ({int(ml.nobs):,} children): ICC school "
+        f"{icc['school']:.3f}, class {icc['class']:.3f}"
+    )
+    icc_table = pd.DataFrame({"level": list(icc), "icc": list(icc.values()), "term": term})
+    return {"variance": variance, "icc": icc_table}, ml_warn
+
+
+def within_fits(
+    d: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    unit: str,
+    cluster: str,
+    ctrl: list[str],
+    by_left_behind: bool,
+) -> tuple[WithinFit, WithinFit, list[str]]:
+    """The school-and-year effects fit, the year-effects-only (naive) fit, and the notes on
+    rows left out; the left-behind dummy is a control whenever the exposure interacts with it."""
+    inter = f"{treatment}:left_behind"
+    X, kinds = regressors(d, [treatment, inter] if by_left_behind else [treatment], ctrl)
     if by_left_behind and "lb_status" not in ctrl:
         X["left_behind"] = d["left_behind"]
         kinds.append("control")
-    if X[exposure].dropna().nunique() < 2:
-        from lbc_eval.errors import NoVariationError
-
-        raise NoVariationError(f"{exposure!r} takes a single value in every school and year")
+    if X[treatment].dropna().nunique() < 2:
+        raise NoVariationError(f"{treatment!r} takes a single value in every school and year")
     hint = (
         " The exposure must change within schools over years; with a single year, "
         "compare schools with care (no school effects)."
@@ -167,68 +255,37 @@ def fit_training(
         )
         return fit_within(design, kinds=kinds, absorbed_hint=hint), notes_
 
-    fit, notes = within([school, "year"])
+    fit, notes = within([unit, "year"])
     naive, _ = within(["year"])
+    return fit, naive, notes
+
+
+def hypotheses(
+    d: pd.DataFrame, fit: WithinFit, naive: WithinFit, treatment: str, by_left_behind: bool
+) -> dict[str, tuple[WithinFit, np.ndarray]]:
+    r"""The rows as :math:`R'\beta`: :math:`\beta + \bar L\delta` (each fit; :math:`\bar L`
+    over its rows), and for the school-effects fit :math:`\beta + \delta`, :math:`\beta`,
+    :math:`\delta`."""
     hyps: dict[str, tuple[WithinFit, np.ndarray]] = {}
     for f, suffix in ((fit, ""), (naive, ":naive")):
-        k = len(f.names)
-        e = np.eye(k)
+        e = np.eye(len(f.names))
         if by_left_behind:
             share = float(np.mean(d["left_behind"].to_numpy()[f.design.rows]))
             avg = e[0] + share * e[1]
         else:
             avg = e[0]
-        hyps[f"{exposure}{suffix}"] = (f, avg)
+        hyps[f"{treatment}{suffix}"] = (f, avg)
         if by_left_behind and not suffix:
-            hyps[f"{exposure}:left_behind"] = (f, e[0] + e[1])
-            hyps[f"{exposure}:not_left_behind"] = (f, e[0])
-            hyps[f"{exposure}:difference"] = (f, e[1])
-    rows = linear_rows(
-        hyps,
-        fit=fit,
-        inference=inference,
-        boot=BootOptions(reps=reps, weights=boot_weights, seed=seed),
-        alpha=alpha,
-        outcome=outcome,
-    )
-    extra: dict[str, Any] = {"tests": rows.tests, "boot": rows.boot}
-    raw: dict[str, Any] = {"fe": fit, "naive": naive}
-    ml_warn: list[str] = []
-    if multilevel is not None:
-        ml, variance, icc, ml_warn, term = _multilevel(d, outcome, school, classes, multilevel)
-        raw["multilevel"] = ml
-        extra.update(variance=variance, icc=icc, multilevel_term=term)
-        notes.append(
-            f"multilevel model on term {term} ({int(ml.nobs):,} children): ICC school "
-            f"{icc['school']:.3f}, class {icc['class']:.3f}"
-        )
-    notes = [
-        f"exposure {exposure} of the child's school in the academic year; school and year fixed "
-        f"effects; naive: year effects only",
-        *notes,
-        *rows.notes,
-    ]
-    return Result(
-        estimator="training",
-        table=rows.table,
-        outcome=outcome,
-        nobs=fit.design.nobs,
-        cov_type=rows.cov_type,
-        formula=f"{outcome} ~ {' + '.join(fit.names)} | {school} + year",
-        n_clusters=fit.n_clusters,
-        alpha=alpha,
-        notes=tuple(notes),
-        warnings=(*rows.warnings, *ml_warn),
-        raw=raw,
-        extra=extra,
-        truth_lookup=_truth_lookup(outcome, exposure),
-    )
+            hyps[f"{treatment}:left_behind"] = (f, e[0] + e[1])
+            hyps[f"{treatment}:not_left_behind"] = (f, e[0])
+            hyps[f"{treatment}:difference"] = (f, e[1])
+    return hyps
 
 
 def _multilevel(
     d: pd.DataFrame,
     outcome: str,
-    school: str,
+    unit: str,
     classes: str | None,
     term: str,
 ) -> tuple[Any, pd.DataFrame, dict[str, float], list[str], str]:
@@ -239,9 +296,9 @@ def _multilevel(
     label = terms[-1] if term == "last" else term
     if label not in terms:
         raise EstimationError(f"term {label!r} is not in the panel ({terms[0]} to {terms[-1]})")
-    cols = [outcome, school, *([classes] if classes else [])]
+    cols = [outcome, unit, *([classes] if classes else [])]
     one = d.loc[d["term"] == label, cols].dropna()
-    one = one.rename(columns={outcome: "y", school: "g"})
+    one = one.rename(columns={outcome: "y", unit: "g"})
     one["g"] = one["g"].astype(str)
     vc = None
     if classes:
@@ -273,7 +330,9 @@ def _multilevel(
     return fit, variance, icc, caught, label
 
 
-def _truth_lookup(outcome: str, exposure: str) -> Any:
+def _truth_lookup(outcome: str, treatment: str) -> Any:
+    """Truth of each row: ``truth["training"][outcome]`` (trained share only)."""
+    exposure = treatment
     keys = {
         exposure: "overall",
         f"{exposure}:naive": "overall",

@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from lbc_eval.data import labels
+from lbc_eval.data.cohort import Cohort
 from lbc_eval.errors import FewClustersWarning
+from lbc_eval.questions.inputs import cohort_of
 
 #: Plausible effects (SD of the outcome) a pilot should detect, with their basis.
 PLAUSIBLE = {
@@ -45,21 +47,36 @@ class Evidence:
     icc: dict[str, Any] = field(default_factory=dict)
 
 
-def evidence(cohort: Any, *, seed: int = 0, reps: int = 999) -> Evidence:
-    """Run the estimates the work plan needs on ``cohort``."""
+def evidence(data: Cohort, *, seed: int = 0, reps: int = 999) -> Evidence:
+    """Run the estimates the work plan needs on a cohort.
+
+    Parameters
+    ----------
+    data : Cohort
+        The cohort (panel, schools and destinations).
+    seed : int
+        Seed of the wild bootstraps (Q1, Q2).
+    reps : int
+        Their draws.
+
+    Returns
+    -------
+    Evidence
+        The Q1 dose-response on SDQ, the Q2 training effect on math, the Q3 dynamic
+        aggregation of the policy's effect on moving, coverage, scholarship shortfalls and ICCs.
+    """
     from lbc_eval.pilot.icc import icc_from_cohort
     from lbc_eval.publish.audit import coverage, scholarship_shortfalls, scholarships
     from lbc_eval.questions.enrolment import fit_policy
     from lbc_eval.questions.mentoring import fit_dose_response
     from lbc_eval.questions.training import fit_training
 
+    cohort = cohort_of(data, needs="schools and destinations tables")
     panel = cohort.panel
     with warnings.catch_warnings():  # the results' notes say how few clusters changed inference
         warnings.simplefilter("ignore", FewClustersWarning)
-        dose = fit_dose_response(panel, outcome="sdq_total", seed=seed, reps=reps)
-        training = fit_training(
-            panel, cohort.schools, outcome="math", seed=seed, reps=reps, multilevel=None
-        )
+        dose = fit_dose_response(cohort, outcome="sdq_total", seed=seed, reps=reps)
+        training = fit_training(cohort, outcome="math", seed=seed, reps=reps, multilevel=None)
     policy = fit_policy(cohort, outcome="moved").aggregate("dynamic")
     cov = coverage(panel, by="term", k=10)
     rows = scholarships(panel)

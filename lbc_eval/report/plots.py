@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lbc_eval.data import labels
-from lbc_eval.questions import overview
+from lbc_eval.questions import mentoring, overview
 from lbc_eval.report import style
 
 
@@ -48,11 +48,11 @@ def plot_dose_response(
     Parameters
     ----------
     result : Result
-        From :func:`lbc_eval.fit_dose_response` (reads ``extra["curve"]``, ``extra["bins"]``
-        and the ``dose[...]`` rows of ``tidy()``).
+        From :func:`lbc_eval.fit_dose_response` (reads ``tables["curve"]``,
+        ``tables["bins"]`` and the ``dose[...]`` rows of ``tidy()``).
     truth : dict, optional
-        A synthetic cohort's ``truth``: ``dose_response[outcome]["curve"]`` is drawn as a
-        dashed line.
+        A synthetic cohort's ``truth``: its dose-response curve of the outcome
+        (:func:`lbc_eval.questions.mentoring.true_curve`) is drawn as a dashed line.
     bins : bool
         Draw the binned estimates at each bin's mean dose, with their intervals.
     lang : {"zh", "en", "both"}
@@ -66,7 +66,7 @@ def plot_dose_response(
     """
     labels.check_lang(lang)
     ax = style.new_axes(ax)
-    curve = result.extra["curve"]
+    curve = result.tables["curve"]
     ax.fill_between(
         curve["dose"],
         curve["conf_low"],
@@ -84,9 +84,9 @@ def plot_dose_response(
         label=labels.label("effect", lang),
         gid="estimate",
     )
-    if bins and "bins" in result.extra:
+    if bins and "bins" in result.tables:
         tidy = result.tidy().set_index("term")
-        b = result.extra["bins"].iloc[1:]
+        b = result.tables["bins"].iloc[1:]
         rows = tidy.loc[[f"dose[{lab}]" for lab in b["bin"]]]
         y = rows["estimate"].to_numpy()
         err = np.vstack([y - rows["conf_low"].to_numpy(), rows["conf_high"].to_numpy() - y])
@@ -100,18 +100,17 @@ def plot_dose_response(
             capsize=3,
             label="分组 bins" if lang == "both" else ("分组" if lang == "zh" else "bins"),
         )
-    if truth is not None:
-        dr = truth.get("dose_response", {}).get(result.outcome)
-        if dr is not None:
-            ax.plot(
-                dr["grid"],
-                dr["curve"],
-                color=style.COLORS["truth"],
-                ls="--",
-                lw=1.5,
-                label=labels.label("truth", lang),
-                gid="truth",
-            )
+    true = None if truth is None else mentoring.true_curve(truth, result.outcome)
+    if true is not None:
+        ax.plot(
+            true["dose"],
+            true["effect"],
+            color=style.COLORS["truth"],
+            ls="--",
+            lw=1.5,
+            label=labels.label("truth", lang),
+            gid="truth",
+        )
     return finish(
         ax,
         title=labels.label("dose_response", lang),

@@ -108,12 +108,13 @@ import numpy as np
 import pandas as pd
 
 from lbc_eval.data.cohort import Cohort
+from lbc_eval.synth.dgp import DOSE_GRID, dose_effect
 from lbc_eval.synth.engine import policy_population, term
 from lbc_eval.synth.spec import SynthSpec
 from lbc_eval.synth.state import State, TermOut
 from lbc_eval.synth.tables import destinations_table, roster, schools_table, stack
 from lbc_eval.synth.truth import Accumulator, truth_of
-from lbc_eval.synth.world import DOSE_GRID, build_world, dose_effect
+from lbc_eval.synth.world import build_world
 
 __all__ = ["DOSE_GRID", "dose_effect", "simulate"]
 

@@ -6,30 +6,81 @@ policy enters only through masks), so the two worlds share their draws exactly.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
 
 from lbc_eval.data.codebook import OUTCOMES
-from lbc_eval.synth.spec import SynthSpec
-from lbc_eval.synth.state import State, TermOut
-from lbc_eval.synth.tables import term_frame
-from lbc_eval.synth.truth import Accumulator, accumulate
-from lbc_eval.synth.world import (
+from lbc_eval.synth.dgp import (
     BOTH,
     NONE,
     SDQ_MEAN,
     SDQ_SD,
-    World,
     dose_effect,
     logistic,
     logit,
     measure,
     rng_for,
 )
+from lbc_eval.synth.spec import SynthSpec
+from lbc_eval.synth.state import State, TermOut
+from lbc_eval.synth.tables import term_frame
+from lbc_eval.synth.truth import Accumulator, accumulate
+from lbc_eval.synth.world import World
 
 
 def policy_population(w: World) -> np.ndarray:
     """Children left behind in the first term (their parents' destination defines the group)."""
     return np.flatnonzero((w.entry_term == 0) & (w.household[:, 0] != NONE))
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Term ``t``'s random draws and the grade and catchment school their parameters use."""
+
+    grade: np.ndarray
+    junior: np.ndarray
+    u: dict[str, np.ndarray]  # uniforms: pair, role, couns, tut, sch, amt, move, drop, trans
+    u_miss: np.ndarray  # (4, n), one row per outcome
+    eps: np.ndarray  # (4, n) standard normal, one row per outcome
+    k: dict[str, np.ndarray]  # Poisson counts: talk, home, par, act, couns, hot
+    tut_hours: np.ndarray
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where each child is this term: left-behind status, school and class."""
+
+    hh: np.ndarray  # the household's migration state in the academic year
+    lb: np.ndarray  # left-behind status (none once the child lives with the parents)
+    is_lb: np.ndarray
+    school: np.ndarray
+    class_k: np.ndarray
+
+
+@dataclass(frozen=True)
+class Support:
+    """The support each enrolled child receives this term."""
+
+    paired: np.ndarray
+    role: np.ndarray
+    talks: np.ndarray
+    home: np.ndarray
+    par: np.ndarray
+    acts: np.ndarray
+    n_couns: np.ndarray
+    hours: np.ndarray
+    hotline: np.ndarray
+
+
+@dataclass(frozen=True)
+class Exits:
+    """Moves to the parents and exits at the end of the term."""
+
+    moves: np.ndarray
+    out_county: np.ndarray
+    exit_code: np.ndarray  # -1 stays, 0 graduated, 1 moved out, 2 transferred, 3 dropped out
 
 
 def term(
@@ -43,14 +94,54 @@ def term(
     keep: np.ndarray,
 ) -> TermOut:
     """Advance the county by term ``t``. Every random draw's parameters are the same in both
-    worlds (the policy enters only through masks), so the two worlds share their draws."""
+    worlds (the policy enters only through masks), so the two worlds share their draws.
+
+    The steps: :func:`draw`, enrol the term's entrants, :func:`place`, :func:`support`,
+    :func:`outcomes`, :func:`exits`, the factual world's rows (:func:`rows`) and
+    :func:`carry` to the next term.
+    """
+    d = draw(spec, w, t)
+    st.enrolled |= (w.entry_term == t) & ~st.exited
+    # a copy: carry() drops this term's leavers from st.enrolled in place, and `on` must stay
+    # everyone enrolled in term t (the rows of its panel, the population of its truth)
+    on = st.enrolled.copy()
+    p = place(w, st, d, t // 2)
+    s = support(spec, w, st, d, p, on)
+    scholarship = None
+    if acc is not None:  # only the factual world records support and head counts
+        autumn = t % 2 == 0
+        scholarship = _scholarships(spec, w, on & autumn, p.school, p.is_lb, d.u["sch"], d.u["amt"])
+        if autumn:
+            acc.enrolment.append(np.bincount(p.school[on], minlength=w.n_schools))
+    base, gaps, z, y_rec = outcomes(spec, w, st, d, p, s.hours, t // 2)
+    if acc is not None:
+        accumulate(spec, acc, on, st, p.lb, base, gaps, z, y_rec)
+    e = exits(spec, w, st, d, p, on, t, policy=policy)
+    frame = None
+    if acc is not None:
+        frame = rows(spec, w, t, on, d, p, s, scholarship, e, y_rec)
+    carry(st, on, s, e, y_rec)
+    return TermOut(
+        frame=frame,
+        moved_cum=st.moved_cum[keep].copy(),
+        movedout=st.movedout[keep].copy(),
+        active=on[keep].copy(),
+        y={o: y_rec[o][keep] for o in OUTCOMES},
+    )
+
+
+def draw(spec: SynthSpec, w: World, t: int) -> Draws:
+    r"""All of term ``t``'s random draws, from its own stream, in a fixed order.
+
+    Contacts are Poisson with means :math:`\pi_k \mu_{it}`,
+    :math:`\mu_{it} = \bar c \exp(\gamma d_i - \gamma^2/2 + \nu_{s(i)t})`, with :math:`s(i)`
+    the catchment school of the child's grade; collective activities Poisson with mean
+    :math:`1.5 e^{\nu_{s(i)t}}`.
+    """
     rng = rng_for(spec.seed, 1, t)
     n, y = w.n, t // 2
-    autumn = t % 2 == 0
-
-    # draws, in a fixed order and with world-independent parameters
-    u_pair, u_role, u_couns, u_tut, u_sch, u_amt = rng.random((6, n))
-    u_move, u_drop, u_trans = rng.random((3, n))
+    u = dict(zip(("pair", "role", "couns", "tut", "sch", "amt"), rng.random((6, n)), strict=True))
+    u.update(zip(("move", "drop", "trans"), rng.random((3, n)), strict=True))
     u_miss = rng.random((4, n))
     eps = rng.standard_normal((4, n))
     grade = (spec.start_year + y) - w.cohort + 1
@@ -60,66 +151,95 @@ def term(
         spec.contact_targeting * w.need - spec.contact_targeting**2 / 2 + w.supply[catchment, t]
     )
     share_parent = 1.0 - spec.share_talks - spec.share_home_visits
-    k_talk = rng.poisson(spec.share_talks * mu)
-    k_home = rng.poisson(spec.share_home_visits * mu)
-    k_par = rng.poisson(share_parent * mu)
-    k_act = rng.poisson(1.5 * np.exp(w.supply[catchment, t]))
-    k_couns = rng.poisson(1.0, n)
-    k_hot = rng.poisson(0.8, n)
+    k = {"talk": rng.poisson(spec.share_talks * mu)}
+    k["home"] = rng.poisson(spec.share_home_visits * mu)
+    k["par"] = rng.poisson(share_parent * mu)
+    k["act"] = rng.poisson(1.5 * np.exp(w.supply[catchment, t]))
+    k["couns"] = rng.poisson(1.0, n)
+    k["hot"] = rng.poisson(0.8, n)
     tut_hours = np.round(rng.gamma(4.0, 10.0, n), 1)
+    return Draws(grade, junior, u, u_miss, eps, k, tut_hours)
 
-    st.enrolled |= (w.entry_term == t) & ~st.exited
-    on = st.enrolled
+
+def place(w: World, st: State, d: Draws, y: int) -> Place:
+    r"""Left-behind status :math:`L_{it} = M_{iy}` unless the child has moved to the parents
+    (then none), and school: a child who moved to parents working in the county seat goes to
+    the seat's school and class of its level; the others to their home township's."""
+    n = w.n
     hh = w.household[:, y]
     lb = np.where(st.moved, NONE, hh)
-    is_lb = lb != NONE
-    col = np.where(junior, 1, 0)
-    school = np.where(
-        st.moved & (w.dest_scope[w.destination] == 0),
-        np.where(junior, w.seat_junior, w.seat_primary),
-        np.where(junior, w.home_junior, w.home_primary),
-    )
+    col = np.where(d.junior, 1, 0)
     seat = st.moved & (w.dest_scope[w.destination] == 0)
-    class_k = np.where(seat, w.seat_class_k[np.arange(n), col], w.class_k[np.arange(n), col])
-
-    # support received this term
-    paired = on & np.where(
-        is_lb, u_pair < spec.p_paired_lb, w.low_income & (u_pair < spec.p_paired_low_income)
+    school = np.where(
+        seat,
+        np.where(d.junior, w.seat_junior, w.seat_primary),
+        np.where(d.junior, w.home_junior, w.home_primary),
     )
-    role = np.where(paired, 1 + (u_role > 0.3).astype(int) + (u_role > 0.8).astype(int), 0)
-    talks, home, par = (paired * k for k in (k_talk, k_home, k_par))
-    contacts = talks + home + par
-    acts = paired * k_act
-    p_couns = logistic(-2.8 + 1.2 * st.prev_sdq_z + 0.4 * is_lb)
-    counsel = on & (u_couns < p_couns)
-    n_couns = counsel * (1 + k_couns)
-    tutoring = on & w.tutoring_programme[school] & (is_lb | w.low_income) & (u_tut < 0.6)
-    hours = np.where(tutoring, tut_hours, 0.0)
-    hotline = on * is_lb * k_hot
-    if acc is not None:  # only the factual world records support and head counts
-        scholarship = _scholarships(spec, w, on & autumn, school, is_lb, u_sch, u_amt)
-        if autumn:
-            acc.enrolment.append(np.bincount(school[on], minlength=w.n_schools))
+    class_k = np.where(seat, w.seat_class_k[np.arange(n), col], w.class_k[np.arange(n), col])
+    return Place(hh, lb, lb != NONE, school, class_k)
 
-    # outcomes (SD units), with the pieces the truth needs
-    x = w.trained_share[school, y]
+
+def support(spec: SynthSpec, w: World, st: State, d: Draws, p: Place, on: np.ndarray) -> Support:
+    r"""Support of the enrolled: paired :math:`P_{it} \sim \mathrm{Bern}(p_{lb})` if left
+    behind, :math:`\mathrm{Bern}(p_{li})` if low income and not; contacts :math:`P_{it}(T+H+Q)`;
+    counselling with :math:`\Pr = \Lambda(-2.8 + 1.2\,\mathrm{SDQ}_{i,t-1} + 0.4 L_{it})`;
+    tutoring where the school runs it, for the left-behind or low-income (60%); hotline calls
+    of the left-behind."""
+    u, k, is_lb = d.u, d.k, p.is_lb
+    paired = on & np.where(
+        is_lb, u["pair"] < spec.p_paired_lb, w.low_income & (u["pair"] < spec.p_paired_low_income)
+    )
+    role = np.where(paired, 1 + (u["role"] > 0.3).astype(int) + (u["role"] > 0.8).astype(int), 0)
+    talks, home, par = (paired * c for c in (k["talk"], k["home"], k["par"]))
+    acts = paired * k["act"]
+    p_couns = logistic(-2.8 + 1.2 * st.prev_sdq_z + 0.4 * is_lb)
+    counsel = on & (u["couns"] < p_couns)
+    n_couns = counsel * (1 + k["couns"])
+    tutoring = on & w.tutoring_programme[p.school] & (is_lb | w.low_income) & (u["tut"] < 0.6)
+    hours = np.where(tutoring, d.tut_hours, 0.0)
+    hotline = on * is_lb * k["hot"]
+    return Support(paired, role, talks, home, par, acts, n_couns, hours, hotline)
+
+
+Outcomes = dict[str, np.ndarray]
+
+
+def outcomes(
+    spec: SynthSpec, w: World, st: State, d: Draws, p: Place, hours: np.ndarray, y: int
+) -> tuple[Outcomes, Outcomes, Outcomes, Outcomes]:
+    r"""The outcomes, with the pieces the truth needs: ``base`` (neither the left-behind gap
+    nor the dose), ``gaps`` (the gap of the child's status), the latent
+    :math:`z = \mathrm{base} + \mathrm{gap} + f_Y(C_{i,t-1})` and the recorded ``y_rec``."""
     gaps = {
-        o: np.r_[0.0, getattr(spec, f"gap_{o if o != 'sdq_total' else 'sdq'}")][lb]
+        o: np.r_[0.0, getattr(spec, f"gap_{o if o != 'sdq_total' else 'sdq'}")][p.lb]
         for o in OUTCOMES
     }
-    prev_c = st.prev_contacts
-    base: dict[str, np.ndarray] = {}
-    score_common = w.school_effect[school] + w.class_effect[school, w.cohort - w.cohort0, class_k]
-    train = (spec.training_effect + spec.training_effect_lb * is_lb) * x
+    base = _base(spec, w, st, d, p, hours, y)
+    z = {o: base[o] + gaps[o] + dose_effect(spec, o, st.prev_contacts) for o in OUTCOMES}
+    y_rec = {o: measure(o, z[o]) for o in OUTCOMES}
+    return base, gaps, z, y_rec
+
+
+def _base(
+    spec: SynthSpec, w: World, st: State, d: Draws, p: Place, hours: np.ndarray, y: int
+) -> Outcomes:
+    r"""Each outcome without the gap and the dose (SD units): scores add school and class
+    effects, the child's level, training :math:`(\beta + \beta_{lb} L_{it}) x_{sy}` (trained
+    share :math:`x`), tutoring (math, :math:`\min(h, 40)/40`), moving to the parents and noise;
+    the SDQ adds the school's effect and last term's counselling; attendance is level + noise."""
+    school, eps = p.school, d.eps
+    x = w.trained_share[school, y]
+    score_common = w.school_effect[school] + w.class_effect[school, w.cohort - w.cohort0, p.class_k]
+    train = (spec.training_effect + spec.training_effect_lb * p.is_lb) * x
     noise_sd = np.sqrt(max(1e-9, 1 - spec.school_icc - spec.class_icc - 0.45))
-    base["math"] = (
-        score_common
+    base = {
+        "math": score_common
         + w.a_math
         + train
         + spec.tutoring_effect_math * np.minimum(hours, 40) / 40
         + spec.move_effect_math * st.moved
         + noise_sd * eps[0]
-    )
+    }
     base["chinese"] = (
         score_common + w.a_chinese + train + spec.move_effect_chinese * st.moved + noise_sd * eps[1]
     )
@@ -131,14 +251,29 @@ def term(
         + np.sqrt(max(1e-9, 0.46 - spec.school_icc_sdq)) * eps[2]
     )
     base["attendance"] = w.a_att + np.sqrt(0.5) * eps[3]
-    z = {o: base[o] + gaps[o] + dose_effect(spec, o, prev_c) for o in OUTCOMES}
-    y_rec = {o: measure(o, z[o]) for o in OUTCOMES}
+    return base
 
-    if acc is not None:
-        accumulate(spec, acc, on, st, lb, base, gaps, z, y_rec)
 
-    # exits and moves at the end of the term
-    grad = on & (not autumn) & (grade >= 9)
+def exits(
+    spec: SynthSpec,
+    w: World,
+    st: State,
+    d: Draws,
+    p: Place,
+    on: np.ndarray,
+    t: int,
+    *,
+    policy: bool,
+) -> Exits:
+    r"""Moves and exits at the end of term ``t``, in order: grade 9 graduates in spring; a
+    left-behind child moves to the parents with hazard :math:`h_0`, plus under the policy
+    :math:`h_p m_g (1 - e^{-(t - g + 1)/\rho})` from the destination's first policy term
+    :math:`g` (cohort multiplier :math:`m_g`, ramp ``move_ramp_terms`` :math:`\rho`); of the
+    rest, dropout with :math:`\Lambda(\mathrm{logit}\,p_d + 0.6 d_i + 0.8\,\mathrm{junior})`,
+    then transfer with ``transfer_hazard``. Moving out of the county is an exit."""
+    u = d.u
+    n, junior = w.n, d.junior
+    grad = on & (t % 2 != 0) & (d.grade >= 9)
     hazard = np.full(n, spec.move_hazard_base)
     if policy:
         g_year = w.dest_policy_year[w.destination]
@@ -147,81 +282,76 @@ def term(
         m = _cohort_multiplier(spec, w, g_year)
         ramp = 1 - np.exp(-(t - g_term + 1) / spec.move_ramp_terms)
         hazard = hazard + np.where(exposed, spec.move_hazard_policy * m * ramp, 0.0)
-    moves = on & ~grad & is_lb & (u_move < hazard)
+    moves = on & ~grad & p.is_lb & (u["move"] < hazard)
     out_county = w.dest_scope[w.destination] != 0
     drop = (
         on
         & ~grad
         & ~moves
-        & (u_drop < logistic(logit(spec.dropout_hazard) + 0.6 * w.need + 0.8 * junior))
+        & (u["drop"] < logistic(logit(spec.dropout_hazard) + 0.6 * w.need + 0.8 * junior))
     )
-    trans = on & ~grad & ~moves & ~drop & (u_trans < spec.transfer_hazard)
+    trans = on & ~grad & ~moves & ~drop & (u["trans"] < spec.transfer_hazard)
     exit_code = np.full(n, -1)
     exit_code[grad] = 0
     exit_code[moves & out_county] = 1
     exit_code[trans] = 2
     exit_code[drop] = 3
+    return Exits(moves, out_county, exit_code)
 
-    frame = None
-    if acc is not None:
-        miss = {}
-        for j, o in enumerate(OUTCOMES):
-            p0 = {
-                "math": spec.missing_scores,
-                "chinese": spec.missing_scores,
-                "sdq_total": spec.missing_sdq,
-                "attendance": spec.missing_attendance,
-            }[o]
-            eta = (
-                logit(p0)
-                + spec.missing_need * (1.5 * w.low_income + 0.5 * (lb == BOTH))
-                + 0.3 * junior
-            )
-            miss[o] = u_miss[j] < logistic(eta)
-        idx = np.flatnonzero(on)
-        frame = term_frame(
-            spec,
-            w,
-            t,
-            idx,
-            grade,
-            lb,
-            hh,
-            school,
-            class_k,
-            role,
-            talks,
-            home,
-            acts,
-            par,
-            n_couns,
-            hours,
-            scholarship,
-            hotline,
-            moves,
-            exit_code,
-            y_rec,
-            miss,
-            junior,
+
+def missing(spec: SynthSpec, w: World, d: Draws, p: Place) -> dict[str, np.ndarray]:
+    r"""Which recorded outcomes are missing: :math:`\Pr = \Lambda(\mathrm{logit}\,p_0 +
+    \kappa (1.5\,\mathrm{low\ income} + 0.5\,[L = both]) + 0.3\,\mathrm{junior})`, with
+    :math:`p_0` the outcome's missing share and :math:`\kappa` ``missing_need``."""
+    p0 = {
+        "math": spec.missing_scores,
+        "chinese": spec.missing_scores,
+        "sdq_total": spec.missing_sdq,
+        "attendance": spec.missing_attendance,
+    }
+    miss = {}
+    for j, o in enumerate(OUTCOMES):
+        eta = (
+            logit(p0[o])
+            + spec.missing_need * (1.5 * w.low_income + 0.5 * (p.lb == BOTH))
+            + 0.3 * d.junior
         )
+        miss[o] = d.u_miss[j] < logistic(eta)
+    return miss
 
-    # carry the state forward
-    st.moved_cum |= moves
-    st.movedout |= moves & out_county
-    st.moved |= moves
-    st.exited |= exit_code >= 0
+
+def rows(
+    spec: SynthSpec,
+    w: World,
+    t: int,
+    on: np.ndarray,
+    d: Draws,
+    p: Place,
+    s: Support,
+    scholarship: np.ndarray | None,
+    e: Exits,
+    y_rec: Outcomes,
+) -> pd.DataFrame:
+    """The panel rows of term ``t`` (the enrolled children), with missing outcomes."""
+    return term_frame(
+        spec, w, t, np.flatnonzero(on), d.grade, p.lb, p.hh, p.school, p.class_k, s.role,
+        s.talks, s.home, s.acts, s.par, s.n_couns, s.hours, scholarship, s.hotline,
+        e.moves, e.exit_code, y_rec, missing(spec, w, d, p), d.junior,
+    )  # fmt: skip
+
+
+def carry(st: State, on: np.ndarray, s: Support, e: Exits, y_rec: Outcomes) -> None:
+    """Carry the state to the next term: moves, exits (who leaves is no longer enrolled),
+    last term's contacts, pairing, counselling and standardised SDQ."""
+    st.moved_cum |= e.moves
+    st.movedout |= e.moves & e.out_county
+    st.moved |= e.moves
+    st.exited |= e.exit_code >= 0
     st.enrolled &= ~st.exited
-    st.prev_contacts = np.where(on, contacts, 0.0)
-    st.prev_paired = paired
-    st.prev_counsel = n_couns > 0
+    st.prev_contacts = np.where(on, s.talks + s.home + s.par, 0.0)
+    st.prev_paired = s.paired
+    st.prev_counsel = s.n_couns > 0
     st.prev_sdq_z = np.where(on, (y_rec["sdq_total"] - SDQ_MEAN) / SDQ_SD, st.prev_sdq_z)
-    return TermOut(
-        frame=frame,
-        moved_cum=st.moved_cum[keep].copy(),
-        movedout=st.movedout[keep].copy(),
-        active=on[keep].copy(),
-        y={o: y_rec[o][keep] for o in OUTCOMES},
-    )
 
 
 def _cohort_multiplier(spec: SynthSpec, w: World, g_year: np.ndarray) -> np.ndarray:

@@ -31,13 +31,10 @@ data_rows, children, columns`` (``[name, header as written]`` in file order) and
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import functools
-import io
 import json
 import multiprocessing
-import zipfile
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -46,27 +43,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
 from lbc_eval._version import __version__
 from lbc_eval.data import codebook
-from lbc_eval.data.ids import CHECK_CHARS
 from lbc_eval.data.terms import term_index
 from lbc_eval.errors import SchemaError, SpecError
+from lbc_eval.synth.mess import COUNTS, FULLWIDTH, PROBLEMS, mess
+from lbc_eval.synth.workbooks import NO, YES, table_file, write_csv, write_xlsx
 
 if TYPE_CHECKING:
     from lbc_eval.data.cohort import Cohort
 
-_FIXED_TIME = dt.datetime(2025, 1, 1)
-_YES, _NO = "是", "否"
 _CN = "〇一二三四五六七八九"
 _SEMESTER = {"1": "第一学期", "2": "第二学期"}
 _UNIT_ZH = {"times per term": "（次）", "hours per term": "（小时）", "yuan": "（元）",
             "points": "（分）"}
-_FULLWIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
-_STRAY_SPACE_RATE = 0.01
 _SURVEY = "留守儿童情况"
 _MANIFEST = "export_manifest.json"
 
@@ -79,14 +70,8 @@ FORM_COLUMNS = (
     "parent_contacts", "counseling", "tutoring_hours", "scholarship_yuan", "hotline_calls",
     "moved_to_parents", "exit_reason", "math", "chinese", "sdq_total", "attendance", "term",
 )
-_COUNTS = ("talks", "home_visits", "activities", "parent_contacts", "counseling",
-           "tutoring_hours", "scholarship_yuan", "hotline_calls")
-_NUMBERS = (*_COUNTS, "grade", "math", "chinese", "sdq_total", "attendance")
-_TEXT = ("name", "guardian_name", "address", "destination_id", "lb_status", "guardian",
-         "mentor_role")
+_NUMBERS = (*COUNTS, "grade", "math", "chinese", "sdq_total", "attendance")
 _BIRTH_STYLES = ("dot", "dash", "slash", "zh", "serial", "date")  # the last two: xlsx only
-PROBLEMS = ("duplicate_rows", "invalid_ids", "zero_text_cells", "fullwidth_cells",
-            "stray_spaces")
 
 
 @dataclass(frozen=True)
@@ -162,14 +147,7 @@ def export_school_files(
     rates = {"csv_share": csv_share, "duplicate_rate": duplicate_rate,
              "invalid_id_rate": invalid_id_rate, "fullwidth_rate": fullwidth_rate,
              "zero_text_rate": zero_text_rate, "resident_id_share": resident_id_share}
-    for name, value in rates.items():
-        if not 0 <= value <= 1:
-            raise SpecError(name, f"must lie in [0, 1], got {value!r}")
-    title_rows = tuple(int(k) for k in title_rows)
-    if not title_rows or any(k not in (0, 1, 2, 3) for k in title_rows):
-        raise SpecError("title_rows", f"must be a non-empty tuple of 0-3, got {title_rows!r}")
-    if int(workers) < 1:
-        raise SpecError("workers", f"must be at least 1, got {workers!r}")
+    title_rows = _check_options(rates, title_rows, workers)
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
     form = _form_frame(cohort)
@@ -179,24 +157,52 @@ def export_school_files(
     jobs = [(form.iloc[idx], out, school, term, styles[school], seed, rates, title_rows)
             for (school, term), idx in groups.items()]
     entries = _run(jobs, int(workers), progress)
+    entries += _bureau_files(cohort, out, seed)
+    _write_manifest(out, entries, seed, {**rates, "title_rows": list(title_rows)})
+    return [out / e["file"] for e in entries] + [out / _MANIFEST]
+
+
+def _check_options(
+    rates: dict[str, float], title_rows: tuple[int, ...], workers: int
+) -> tuple[int, ...]:
+    """Check the options (rates in [0, 1], title rows 0-3, at least one worker)."""
+    for name, value in rates.items():
+        if not 0 <= value <= 1:
+            raise SpecError(name, f"must lie in [0, 1], got {value!r}")
+    title_rows = tuple(int(k) for k in title_rows)
+    if not title_rows or any(k not in (0, 1, 2, 3) for k in title_rows):
+        raise SpecError("title_rows", f"must be a non-empty tuple of 0-3, got {title_rows!r}")
+    if int(workers) < 1:
+        raise SpecError("workers", f"must be at least 1, got {workers!r}")
+    return title_rows
+
+
+def _bureau_files(cohort: Cohort, out: Path, seed: int) -> list[dict[str, Any]]:
+    """Write the bureau's training and destination tables; return their manifest entries."""
     rng = np.random.default_rng([seed, 3])
     header = [_pick_header(c, rng, "schools") for c in codebook.names("schools")]
     years = f"{cohort.schools['year'].min()}-{cohort.schools['year'].max()}学年度"
-    entries.append(_table_file(cohort.schools, out, "教师培训情况.xlsx", "教师培训", "training",
-                               "schools", [f"教师培训情况统计表（{years}）"], header))
+    training = table_file(cohort.schools, out, "教师培训情况.xlsx", "教师培训", "training",
+                           "schools", [f"教师培训情况统计表（{years}）"], header)
     header = [c.label_zh for c in codebook.columns("destinations")]
-    entries.append(_table_file(cohort.destinations, out, "务工地政策.xlsx", "务工地",
-                               "destinations", "destinations", [], header))
+    destinations = table_file(cohort.destinations, out, "务工地政策.xlsx", "务工地",
+                               "destinations", "destinations", [], header)
+    return [training, destinations]
+
+
+def _write_manifest(
+    out: Path, entries: list[dict[str, Any]], seed: int, options: dict[str, Any]
+) -> None:
+    """Write ``export_manifest.json``: the options, the problem totals and a line per file."""
     totals = {k: sum(len(v) if k == "duplicate_rows" else sum(map(len, v.values()))
                      for v in (e["problems"][k] for e in entries)) for k in PROBLEMS}
     head = {"format": "lbc_eval school files", "kit_version": __version__,
             "codebook_version": codebook.CODEBOOK_VERSION, "synthetic": True, "seed": int(seed),
-            "options": {**rates, "title_rows": list(title_rows)}, "totals": totals}
+            "options": options, "totals": totals}
     lines = ",\n  ".join(json.dumps(e, ensure_ascii=False) for e in entries)  # a file per line
     text = json.dumps(head, ensure_ascii=False, indent=1)[:-2]
     text += f',\n "files": [\n  {lines}\n ]\n}}\n'
     (out / _MANIFEST).write_text(text, encoding="utf-8")
-    return [out / e["file"] for e in entries] + [out / _MANIFEST]
 
 
 def _run(jobs: list[tuple[Any, ...]], workers: int, progress: bool) -> list[dict[str, Any]]:
@@ -246,7 +252,7 @@ def _pick_header(name: str, rng: np.random.Generator, table: codebook.Table = "p
         return header + _UNIT_ZH[unit]
     if u < 0.35:
         return " ".join(header) if len(header) == 2 else header + "\u3000"
-    return header.translate(_FULLWIDTH) if u < 0.40 else header
+    return header.translate(FULLWIDTH) if u < 0.40 else header
 
 
 def _styles(schools: list[str], seed: int, csv_share: float,
@@ -287,11 +293,11 @@ def _form_frame(cohort: Cohort) -> pd.DataFrame:
     for c in ("sex", "lb_status", "guardian", "mentor_role", "exit_reason"):
         f[c] = p[c].astype(object).map(codebook.level_labels(c))
     for c in ("low_income", "boarding", "moved_to_parents"):
-        f[c] = p[c].astype(object).map({True: _YES, False: _NO})
+        f[c] = p[c].astype(object).map({True: YES, False: NO})
     dest = cohort.destinations
     f["destination_id"] = p["destination_id"].astype(object).map(
         dict(zip(dest["destination_id"], dest["destination_name"], strict=True)))
-    for c in ("grade", *_COUNTS, "math", "chinese", "sdq_total", "attendance"):
+    for c in ("grade", *COUNTS, "math", "chinese", "sdq_total", "attendance"):
         s = p[c].round(1 if c == "tutoring_hours" else 3) if p[c].dtype == "float64" else p[c]
         f[c] = s.to_numpy(dtype=object, na_value=None)
     f = f.astype(object).where(f.notna(), None)
@@ -333,48 +339,12 @@ def _values(sub: pd.DataFrame, style: _Style, term: str) -> dict[str, np.ndarray
     return out
 
 
-def _corrupt(ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A wrong check character or a dropped digit (never one of the leading ``99``)."""
-    drop = rng.random(len(ids)) < 0.5
-    pos, shift = rng.integers(2, 17, len(ids)), rng.integers(1, 11, len(ids))
-    out = []
-    for s, d, p, k in zip(ids, drop, pos, shift, strict=True):  # the few corrupted cells only
-        pre, body = ("G", s[1:]) if s.startswith("G") else ("", s)
-        body = body[:p] + body[p + 1:] if d else \
-            body[:17] + CHECK_CHARS[(CHECK_CHARS.index(body[17]) + k) % 11]
-        out.append(pre + body)
-    return np.array(out, dtype=object)
-
-
-def _mess(values: dict[str, np.ndarray], rng: np.random.Generator, rates: dict[str, float],
-          numbers: tuple[str, ...]) -> dict[str, dict[str, np.ndarray]]:
-    """Plant the cell problems in place; return each kind's mask per column."""
-    n = len(values["seq"])
-    kinds: dict[str, dict[str, np.ndarray]] = {k: {} for k in PROBLEMS[1:]}
-    for c, v in values.items():
-        u, zero = rng.random(n), np.zeros(n, dtype=bool)
-        if c in ("student_no", "resident_id"):
-            m = kinds["invalid_ids"][c] = u < rates["invalid_id_rate"]
-            v[m] = _corrupt(v[m], rng)
-        if c in _COUNTS:
-            zero = kinds["zero_text_cells"][c] = (v == 0) & (u < rates["zero_text_rate"])
-            v[zero] = rng.choice(np.array(["无", "-"], dtype=object), int(zero.sum()))
-        if c in numbers:
-            m = (v != None) & ~zero & (rng.random(n) < rates["fullwidth_rate"])  # noqa: E711
-            kinds["fullwidth_cells"][c] = m
-            v[m] = pd.Series(v[m], dtype=object).astype(str).str.translate(_FULLWIDTH)
-        if c in _TEXT:
-            m = kinds["stray_spaces"][c] = (v != None) & (u < _STRAY_SPACE_RATE)  # noqa: E711
-            v[m] = np.where(rng.random(int(m.sum())) < 0.5, " " + v[m], v[m] + " ")
-    return kinds
-
-
 def _survey_file(sub: pd.DataFrame, out: Path, school: str, term: str, style: _Style, seed: int,
                  rates: dict[str, float], title_rows: tuple[int, ...]) -> dict[str, Any]:
     """Write one school's survey of one term; return its manifest entry."""
     rng = np.random.default_rng([seed, 2, _crc(school), int(term_index(term)[0])])
     values = _values(sub, style, term)
-    kinds = _mess(values, rng, rates, tuple(c for c in _NUMBERS
+    kinds = mess(values, rng, rates, tuple(c for c in _NUMBERS
                                             if c != "grade" or not style.grade_zh))
     n = len(sub)
     order = np.repeat(np.arange(n), 1 + (rng.random(n) < rates["duplicate_rate"]))
@@ -392,10 +362,10 @@ def _survey_file(sub: pd.DataFrame, out: Path, school: str, term: str, style: _S
     ext = "csv" if style.encoding else "xlsx"
     name = f"{school}_{term}_{_SURVEY}.{ext}"
     if style.encoding:
-        _write_csv(out / name, titles, header, rows, style.encoding)
+        write_csv(out / name, titles, header, rows, style.encoding)
         sheets = []
     else:
-        sheets = _write_xlsx(out / name, titles, header, rows, style.sheet, style.notes)
+        sheets = write_xlsx(out / name, titles, header, rows, style.sheet, style.notes)
     dup = np.flatnonzero(order[1:] == order[:-1]) + 1  # positions of the copies
     problems: dict[str, Any] = {"duplicate_rows": [[int(first + k), int(first + k - 1)]
                                                    for k in dup]}
@@ -412,86 +382,3 @@ def _survey_file(sub: pd.DataFrame, out: Path, school: str, term: str, style: _S
                    "attendance": "percent" if style.percent else "share"},
         "problems": problems,
     }
-
-
-# --- the bureau's tables ----------------------------------------------------------------------
-
-
-def _table_file(frame: pd.DataFrame, out: Path, name: str, sheet: str, kind: str,
-                table: codebook.Table, titles: list[str], header: list[str]) -> dict[str, Any]:
-    """Write a bureau table with codebook labels (blank = missing); return its manifest entry."""
-    cols = []
-    for c in codebook.columns(table):
-        s = frame[c.name].astype(object)
-        if c.kind == "category":
-            s = s.map(codebook.level_labels(c.name, table))
-        elif c.kind == "bool":
-            s = s.map({True: _YES, False: _NO})
-        cols.append(s.where(s.notna(), None).to_numpy(object))
-    sheets = _write_xlsx(out / name, titles, header, np.column_stack(cols).tolist(), sheet, 0)
-    return {"file": name, "kind": kind, "school_id": None, "term": None, "format": "xlsx",
-            "encoding": None, "sheet": sheets[0], "sheets": sheets, "title_rows": len(titles),
-            "header_row": len(titles) + 1, "data_rows": len(frame), "children": None,
-            "columns": [list(x) for x in zip(codebook.names(table), header, strict=True)],
-            "styles": {}, "problems": {k: [] if k == "duplicate_rows" else {} for k in PROBLEMS}}
-
-
-
-
-# --- writing ----------------------------------------------------------------------------------
-
-
-class _FixedZip(zipfile.ZipFile):
-    """A zip archive whose entries carry a fixed time stamp: same workbook, same bytes."""
-
-    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kw: Any) -> None:
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, _FIXED_TIME.timetuple()[:6])
-            zinfo_or_arcname.compress_type = self.compression
-            zinfo_or_arcname.external_attr = 0o600 << 16
-        super().writestr(zinfo_or_arcname, data, *args, **kw)
-
-    def write(self, filename: Any, arcname: Any = None, *args: Any, **kw: Any) -> None:
-        self.writestr(arcname or str(filename), Path(filename).read_bytes())
-
-
-def _notes(wb: Workbook) -> None:
-    ws = wb.create_sheet("说明")
-    ws.append(["填表说明"])
-    for i, c in enumerate(("lb_status", "guardian", "mentor_role", "exit_reason"), 1):
-        labels = "、".join(codebook.level_labels(c).values())
-        ws.append([f"{i}. {codebook.column(c).label_zh}：{labels}"])
-    ws.append([f"5. 是否类项目填写“{_YES}”或“{_NO}”；次数为本学期累计次数。"])
-
-
-def _write_xlsx(path: Path, titles: list[str], header: list[str], rows: list[list[Any]],
-                sheet: str, notes: int) -> list[str]:
-    """Write one workbook with openpyxl (write-only, fixed times); return its sheet names."""
-    wb = Workbook(write_only=True)
-    if notes == 2:
-        _notes(wb)
-    ws = wb.create_sheet(sheet)
-    if titles:
-        ws.merged_cells.add(f"A1:{get_column_letter(len(header))}1")
-    for row in ([t] for t in titles):
-        ws.append(row)
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    if notes == 1:
-        _notes(wb)
-    wb.properties.creator = wb.properties.lastModifiedBy = "lbc_eval"
-    wb.properties.created = wb.properties.modified = _FIXED_TIME
-    with _FixedZip(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()  # not wb.save(), which stamps the current time
-    return [w.title for w in wb.worksheets]
-
-
-def _write_csv(path: Path, titles: list[str], header: list[str], rows: list[list[Any]],
-               encoding: str) -> None:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerows([t] + [""] * (len(header) - 1) for t in titles)
-    w.writerow(header)
-    w.writerows(rows)
-    path.write_bytes(buf.getvalue().encode(encoding))

@@ -1,6 +1,7 @@
 """The synthetic generator's specification: every knob, its range and where its default comes from.
 
-Defaults follow ``reference/literature.md`` (effects in standard deviations, SD, of the outcome).
+Defaults follow the project's ``docs/literature.md`` (effects in standard deviations, SD, of the
+outcome).
 A spec is frozen; derive variants with :meth:`SynthSpec.update` or
 ``SynthSpec.preset(name, **overrides)``.
 """
@@ -368,9 +369,10 @@ class SynthSpec:
         lines = [
             "# Synthetic generator knobs",
             "",
-            "Generated from `lbc_eval/spec.py` by `lbc-eval codebook --out docs`; do not edit by "
-            "hand. Effects are in SD of the outcome unless said otherwise; tuples are "
-            "(father, mother, both). The equations are in `lbc_eval/synth.py`.",
+            "Generated from `lbc_eval/synth/spec.py` by `lbc-eval codebook --out docs`; do not "
+            "edit by hand. Effects are in SD of the outcome unless said otherwise; tuples are "
+            "(father, mother, both). The equations are in `lbc_eval/synth/__init__.py`, their "
+            "code in `lbc_eval/synth/world.py` and `lbc_eval/synth/engine.py`.",
             "",
             "Presets: "
             + "; ".join(

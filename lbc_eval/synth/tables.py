@@ -8,8 +8,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lbc_eval.data.codebook import conform
+from lbc_eval.synth.dgp import BOTH, EXITS, GUARDIANS, LB_LEVELS, NONE, ROLES
 from lbc_eval.synth.spec import SynthSpec
-from lbc_eval.synth.world import BOTH, EXITS, GUARDIANS, LB_LEVELS, NONE, ROLES, World
+from lbc_eval.synth.world import World
 
 STR = pd.StringDtype(na_value=np.nan)
 

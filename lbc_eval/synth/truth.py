@@ -10,9 +10,10 @@ import numpy as np
 from lbc_eval._version import __version__
 from lbc_eval.data.codebook import CODEBOOK_VERSION, OUTCOMES
 from lbc_eval.data.ids import synthetic_key
+from lbc_eval.synth.dgp import DOSE_GRID, NONE, dose_effect, measure
 from lbc_eval.synth.spec import SynthSpec
 from lbc_eval.synth.state import State, TermOut
-from lbc_eval.synth.world import DOSE_GRID, NONE, World, dose_effect, measure
+from lbc_eval.synth.world import World
 
 
 @dataclass

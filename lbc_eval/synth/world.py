@@ -14,58 +14,9 @@ import numpy as np
 import pandas as pd
 
 from lbc_eval.data.ids import pseudonymise, synthetic_key, synthetic_resident_ids
+from lbc_eval.synth.dgp import LEVEL_JUNIOR, LEVEL_PRIMARY, WORLD_STREAM, logistic, logit, rng_for
+from lbc_eval.synth.schools import draw_schools, pick_school, school_years
 from lbc_eval.synth.spec import SynthSpec
-
-NONE, FATHER, MOTHER, BOTH = 0, 1, 2, 3
-LEVEL_PRIMARY, LEVEL_JUNIOR = 0, 1
-
-
-def logistic(x: np.ndarray | float) -> np.ndarray:
-    """1 / (1 + exp(-x))."""
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
-
-
-def logit(p: float) -> float:
-    """log(p / (1 - p)), clipped away from 0 and 1."""
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return float(np.log(p / (1 - p)))
-
-
-DOSE_GRID = np.arange(0, 16)
-SDQ_MEAN, SDQ_SD = 12.3, 6.0
-ATT_MEAN, ATT_SD = 0.95, 0.03
-LB_LEVELS = ["none", "father", "mother", "both"]
-GUARDIANS = ["parents", "grandparents", "relatives", "other"]
-ROLES = ["none", "cadre", "teacher", "volunteer"]
-EXITS = ["graduated", "moved_with_parents", "transferred_out", "dropped_out"]
-
-
-def measure(outcome: str, z: np.ndarray) -> np.ndarray:
-    """Latent SD-unit value -> recorded value (rounding and clipping for SDQ, attendance)."""
-    if outcome == "sdq_total":
-        return np.clip(np.round(SDQ_MEAN + SDQ_SD * z), 0, 40)
-    if outcome == "attendance":
-        return np.clip(np.round(ATT_MEAN + ATT_SD * z, 3), 0, 1)
-    return np.round(z, 3)
-
-
-def dose_effect(spec: SynthSpec, outcome: str, contacts: np.ndarray | float) -> np.ndarray:
-    """f_Y(c) = b_Y (1 - exp(-c / c0)) in SD units of outcome Y."""
-    b = {
-        "math": spec.dose_max_math,
-        "chinese": spec.dose_max_chinese,
-        "sdq_total": spec.dose_max_sdq,
-        "attendance": spec.dose_max_attendance,
-    }[outcome]
-    return b * (1.0 - np.exp(-np.asarray(contacts, dtype=float) / spec.dose_scale))
-
-
-def rng_for(seed: int, *stream: int) -> np.random.Generator:
-    """An independent generator for ``(seed, *stream)`` (NumPy SeedSequence spawn keys)."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=stream))
-
-
-WORLD_STREAM = 0  # rng_for(seed, 0): the world; rng_for(seed, 1, t): term t
 
 
 @dataclass
@@ -159,31 +110,47 @@ def _household_states(
 
 
 def build_world(spec: SynthSpec) -> World:
-    """Draw the fixed part of the county for ``spec``."""
+    """Draw the fixed part of the county for ``spec``, step by step from one stream (the order
+    of the steps is the order of the draws): the schools
+    (:func:`~lbc_eval.synth.schools.draw_schools`), :func:`_destinations`, :func:`_children`,
+    :func:`_places`, :func:`_families`, the schools over the years
+    (:func:`~lbc_eval.synth.schools.school_years`) and the identifiers (:func:`_identifiers`)."""
     rng = rng_for(spec.seed, WORLD_STREAM)
-    K, S, J = spec.n_townships, spec.n_schools, spec.n_destinations
-    n_years = spec.n_terms // 2
-
-    # --- schools: one junior and one primary per township, the rest primaries (40% in the seat)
-    school_township = np.r_[np.arange(K), np.arange(K)]
-    school_level = np.r_[np.full(K, LEVEL_JUNIOR), np.full(K, LEVEL_PRIMARY)]
-    extra = S - 2 * K
-    extra_town = np.where(rng.random(extra) < 0.4, 0, rng.integers(0, K, extra))
-    school_township = np.r_[school_township, extra_town]
-    school_level = np.r_[school_level, np.full(extra, LEVEL_PRIMARY)]
-    order = np.lexsort((school_level, school_township))
-    school_township, school_level = school_township[order], school_level[order]
-    quality = rng.standard_normal(S)
-    rho = spec.quality_score_corr
-    school_effect = np.sqrt(spec.school_icc) * (
-        rho * quality + np.sqrt(1 - rho**2) * rng.standard_normal(S)
+    schools, size_w = draw_schools(spec, rng)
+    destinations, dest_w = _destinations(spec, rng)
+    children = _children(spec, rng)
+    places, town = _places(spec, rng, children["cohort"], schools, size_w)
+    families = _families(spec, rng, children["need"], dest_w)
+    n0 = spec.n_children
+    years = school_years(
+        spec,
+        rng,
+        schools["school_quality"],
+        places["home_primary"][:n0],
+        places["home_junior"][:n0],
     )
-    school_effect -= school_effect.mean()
-    size_w = np.exp(0.5 * rng.standard_normal(S) + 0.3 * quality) * np.where(
-        school_township == 0, 2.0, 1.0
+    return World(
+        township_codes=_codes("T", spec.n_townships),
+        school_codes=_codes("S", spec.n_schools),
+        dest_codes=_codes("D", spec.n_destinations),
+        **schools,
+        **destinations,
+        **children,
+        **places,
+        **families,
+        **years,
+        **_identifiers(spec, town, children["birth_date"], children["male"]),
     )
 
-    # --- destinations: 0 is the county seat, a third of the rest in the province
+
+Fields = dict[str, Any]
+
+
+def _destinations(spec: SynthSpec, rng: np.random.Generator) -> tuple[Fields, np.ndarray]:
+    """Destination 0 is the county seat (15% of migrants, adopts the policy first), a third of
+    the rest are in the province; ``policy_share_never`` of them never adopt, the others adopt
+    in turn from the second academic year. Returns the World fields and the choice weights."""
+    J, n_years = spec.n_destinations, spec.n_terms // 2
     n_prov = max(1, (J - 1) // 3)
     dest_scope = np.r_[0, np.full(n_prov, 1), np.full(J - 1 - n_prov, 2)]
     dest_w = np.exp(0.5 * rng.standard_normal(J))
@@ -207,8 +174,18 @@ def build_world(spec: SynthSpec) -> World:
             for i, s in enumerate(dest_scope)
         ]
     )
+    fields = {"dest_names": dest_names, "dest_scope": dest_scope, "dest_policy_year": policy_year}
+    return fields, dest_w
 
-    # --- children: the first term's nine grades, then a grade-1 cohort each autumn
+
+def _children(spec: SynthSpec, rng: np.random.Generator) -> Fields:
+    r"""The first term's nine grades, then a grade-1 cohort of ``n_children/9`` each autumn.
+
+    Need :math:`d_i \sim N(0,1)`; low income with :math:`\Lambda(\mathrm{logit}\,p_{li} +
+    0.8 d_i)`; 53% boys; 45% board in junior secondary; born so as to be 6 by 31 August of the
+    grade-1 year (10% a year older).
+    """
+    n_years = spec.n_terms // 2
     n0 = spec.n_children
     n_entry = max(1, round(n0 / 9))
     n = n0 + n_entry * (n_years - 1)
@@ -231,16 +208,40 @@ def build_world(spec: SynthSpec) -> World:
     birth_year = bd.astype("datetime64[Y]").astype(np.int64) + 1970
     month = (bd.astype("datetime64[M]") - bd.astype("datetime64[Y]")).astype(np.int64) + 1
     day = (bd - bd.astype("datetime64[M]")).astype(np.int64) + 1
-    birth_date = birth_year * 10_000 + month * 100 + day
+    return {
+        "n": n,
+        "entry_term": entry_term,
+        "cohort": cohort,
+        "male": male,
+        "birth_year": birth_year,
+        "birth_date": birth_year * 10_000 + month * 100 + day,
+        "need": need,
+        "low_income": low_income,
+        "boarder": boarder,
+    }
 
+
+def _places(
+    spec: SynthSpec,
+    rng: np.random.Generator,
+    cohort: np.ndarray,
+    schools: Fields,
+    size_w: np.ndarray,
+) -> tuple[Fields, np.ndarray]:
+    r"""Township (the seat weighted x3), home schools and the county seat's schools (drawn by
+    size), classes of ``class_size`` per school and cohort with effects
+    :math:`\sqrt{\mathrm{ICC}_k}\,N(0,1)`, and each child's class. Returns the World fields and
+    the township of each child."""
+    K, S, n = spec.n_townships, spec.n_schools, cohort.size
+    township, level = schools["school_township"], schools["school_level"]
     town_w = np.exp(0.4 * rng.standard_normal(K))
     town_w[0] *= 3.0
     town = rng.choice(K, size=n, p=town_w / town_w.sum())
-    home_primary = _pick_school(rng, town, school_township, school_level, size_w, LEVEL_PRIMARY)
-    home_junior = _pick_school(rng, town, school_township, school_level, size_w, LEVEL_JUNIOR)
     seat = np.zeros(n, dtype=np.int64)
-    seat_primary = _pick_school(rng, seat, school_township, school_level, size_w, LEVEL_PRIMARY)
-    seat_junior = _pick_school(rng, seat, school_township, school_level, size_w, LEVEL_JUNIOR)
+    home_primary = pick_school(rng, town, township, level, size_w, LEVEL_PRIMARY)
+    home_junior = pick_school(rng, town, township, level, size_w, LEVEL_JUNIOR)
+    seat_primary = pick_school(rng, seat, township, level, size_w, LEVEL_PRIMARY)
+    seat_junior = pick_school(rng, seat, township, level, size_w, LEVEL_JUNIOR)
 
     cohort0 = int(cohort.min())
     n_cohorts = int(cohort.max()) - cohort0 + 1
@@ -260,47 +261,52 @@ def build_world(spec: SynthSpec) -> World:
         (u[:, 2] * n_classes[seat_primary, ci]).astype(np.int64),
         (u[:, 3] * n_classes[seat_junior, ci]).astype(np.int64),
     ]
+    fields = {
+        "home_primary": home_primary,
+        "home_junior": home_junior,
+        "seat_primary": seat_primary,
+        "seat_junior": seat_junior,
+        "class_effect": class_effect,
+        "class_k": class_k,
+        "seat_class_k": seat_class_k,
+        "cohort0": cohort0,
+    }
+    return fields, town
 
-    destination = rng.choice(J, size=n, p=dest_w)
+
+def _families(
+    spec: SynthSpec, rng: np.random.Generator, need: np.ndarray, dest_w: np.ndarray
+) -> Fields:
+    r"""Parents' destination, who looks after a child whose parents are both away, the
+    household's migration states (:func:`_household_states`) and the child's persistent
+    components (variance 0.45 of each outcome's child level):
+
+    .. math:: a^{math} = \sqrt{0.45}(-0.45 d + \sqrt{1-0.45^2} z_1),\quad
+              a^{chinese} = 0.7 a^{math} + \sqrt{0.45 \cdot 0.51} z_2,\quad
+              a^{sdq} = 0.3 d + \sqrt{0.45} z_3,\quad a^{att} = -0.3 d + \sqrt{0.45} z_4.
+    """
+    n = need.size
+    destination = rng.choice(spec.n_destinations, size=n, p=dest_w)
     guardian_both = rng.choice(np.array([1, 2, 3]), size=n, p=[0.82, 0.14, 0.04])
-    household = _household_states(spec, rng, need, n_years)
-
-    # persistent child components (variance shares of the outcomes' child level)
+    household = _household_states(spec, rng, need, spec.n_terms // 2)
     z = rng.standard_normal((n, 4))
     a_math = np.sqrt(0.45) * (-0.45 * need + np.sqrt(1 - 0.45**2) * z[:, 0])
-    a_chinese = 0.7 * a_math + np.sqrt(0.45 * (1 - 0.49)) * z[:, 1]
-    a_sdq = 0.3 * need + np.sqrt(0.45) * z[:, 2]
-    a_att = -0.3 * need + np.sqrt(0.45) * z[:, 3]
+    return {
+        "destination": destination,
+        "guardian_both": guardian_both,
+        "household": household,
+        "a_math": a_math,
+        "a_chinese": 0.7 * a_math + np.sqrt(0.45 * (1 - 0.49)) * z[:, 1],
+        "a_sdq": 0.3 * need + np.sqrt(0.45) * z[:, 2],
+        "a_att": -0.3 * need + np.sqrt(0.45) * z[:, 3],
+    }
 
-    # --- schools over the years: teachers, training (non-random uptake), backbone teachers
-    base_enrol = np.bincount(home_primary[:n0], minlength=S) + np.bincount(
-        home_junior[:n0], minlength=S
-    )
-    teachers = np.maximum(4, np.round(base_enrol / 13.0)).astype(np.int64)
-    share = 0.15 * rng.random(S)
-    trained = np.empty((S, n_years))
-    person_times = np.empty((S, n_years), dtype=np.int64)
-    new_teachers = rng.poisson(0.06 * teachers[:, None], (S, n_years))
-    rel_size = np.log(teachers / np.median(teachers))
-    for y in range(n_years):
-        p = logistic(
-            -1.6 + spec.training_targeting * quality + 0.3 * rel_size + 0.5 * rng.standard_normal(S)
-        )
-        gain = (1 - share) * p * 0.5
-        share = np.minimum(1.0, share + gain)
-        trained[:, y] = np.round(share, 4)
-        person_times[:, y] = np.round(gain * teachers) + rng.poisson(0.3 * teachers)
-    backbone = rng.poisson(
-        np.c_[0.02, 0.05, 0.15] * teachers[:, None] * np.exp(0.5 * quality)[:, None]
-    )
-    parent_school = rng.random(S) < logistic(0.5 + quality)
-    lb_home = rng.random(S) < logistic(0.3 + 0.5 * quality)
-    tutoring = rng.random(S) < spec.p_tutoring_school
-    scholarship_pref = 0.8 + spec.scholarship_lb_preference_sd * rng.standard_normal(S)
-    supply = spec.supply_sd * rng.standard_normal((S, spec.n_terms)) - spec.supply_sd**2 / 2
-    school_effect_sdq = np.sqrt(spec.school_icc_sdq) * rng.standard_normal(S)
 
-    # --- identifiers: synthetic resident IDs (province 99) and keyed pseudonyms
+def _identifiers(
+    spec: SynthSpec, town: np.ndarray, birth_date: np.ndarray, male: np.ndarray
+) -> Fields:
+    """Synthetic resident IDs (province 99, prefecture 01, a county code per township), student
+    numbers ``G`` + resident ID, and their keyed pseudonyms."""
     area = 100 + town.astype(np.int64)  # 99 01 TT: prefecture 01, county code per township
     resident_id = synthetic_resident_ids(area, birth_date, male)
     student_no = np.char.add("G", resident_id)
@@ -308,82 +314,4 @@ def build_world(spec: SynthSpec) -> World:
         pseudonymise(student_no.tolist(), synthetic_key(spec.seed), normalise=False),
         dtype=pd.StringDtype(na_value=np.nan),
     )
-
-    return World(
-        township_codes=_codes("T", K),
-        school_codes=_codes("S", S),
-        school_township=school_township,
-        school_level=school_level,
-        school_quality=quality,
-        school_effect=school_effect,
-        school_effect_sdq=school_effect_sdq,
-        school_teachers=teachers,
-        trained_share=trained,
-        training_person_times=person_times,
-        new_teachers=new_teachers,
-        backbone=backbone,
-        parent_school=parent_school,
-        lb_home=lb_home,
-        tutoring_programme=tutoring,
-        scholarship_pref=scholarship_pref,
-        supply=supply,
-        class_effect=class_effect,
-        dest_codes=_codes("D", J),
-        dest_names=dest_names,
-        dest_scope=dest_scope,
-        dest_policy_year=policy_year,
-        n=n,
-        entry_term=entry_term,
-        cohort=cohort,
-        male=male,
-        birth_year=birth_year,
-        need=need,
-        low_income=low_income,
-        boarder=boarder,
-        home_primary=home_primary,
-        home_junior=home_junior,
-        seat_primary=seat_primary,
-        seat_junior=seat_junior,
-        class_k=class_k,
-        seat_class_k=seat_class_k,
-        destination=destination,
-        guardian_both=guardian_both,
-        household=household,
-        a_math=a_math,
-        a_chinese=a_chinese,
-        a_sdq=a_sdq,
-        a_att=a_att,
-        student_no=student_no,
-        resident_id=resident_id,
-        birth_date=birth_date,
-        student_id=student_id,
-        cohort0=cohort0,
-    )
-
-
-def _pick_school(
-    rng: np.random.Generator,
-    town: np.ndarray,
-    school_township: np.ndarray,
-    school_level: np.ndarray,
-    size_w: np.ndarray,
-    level: int,
-) -> np.ndarray:
-    """For each child, a school of ``level`` in its township, drawn proportional to size."""
-    out = np.empty(town.size, dtype=np.int64)
-    u = rng.random(town.size)
-    sel = np.flatnonzero(school_level == level)
-    # cumulative weights within township, vectorised through a sorted layout
-    t_of = school_township[sel]
-    order = np.argsort(t_of, kind="stable")
-    sel, t_of = sel[order], t_of[order]
-    w = size_w[sel]
-    starts = np.searchsorted(t_of, np.arange(school_township.max() + 1))
-    ends = np.searchsorted(t_of, np.arange(school_township.max() + 1), side="right")
-    cum = np.cumsum(w)
-    base = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
-    total = cum[ends - 1] - base
-    target = base[town] + u * total[town]
-    idx = np.searchsorted(cum, target, side="right")
-    out[:] = sel[np.minimum(idx, ends[town] - 1)]
-    return out
+    return {"resident_id": resident_id, "student_no": student_no, "student_id": student_id}

@@ -86,7 +86,7 @@ notebook.print_table(overview.exits(cohort))
 #
 # Ministry of Education counts of rural left-behind children and of migrant children in
 # compulsory education (10,000s), where an exact figure was published; each figure's source is
-# in `data/reference/national_counts.csv`. Years without a figure are gaps, not interpolated.
+# in the kit's reference table `national_counts.csv` (`lbc_eval.data.resources.reference_path`). Years without a figure are gaps, not interpolated.
 # Ministry of Civil Affairs counts (children under 16 with both parents away) use another
 # definition and are listed separately.
 

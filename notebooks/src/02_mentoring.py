@@ -54,7 +54,7 @@ print(cohort)
 # ## Next-term SDQ total difficulties (0–40, lower is better)
 
 # %%
-sdq = fit_dose_response(cohort.panel, outcome="sdq_total", seed=SEED, reps=999)
+sdq = fit_dose_response(cohort, outcome="sdq_total", seed=SEED, reps=999)
 notebook.show(sdq, truth=truth)
 
 # %%
@@ -70,7 +70,7 @@ plt.show()
 # %%
 results = {"sdq_total": sdq}
 for outcome in ("attendance", "math", "chinese"):
-    results[outcome] = fit_dose_response(cohort.panel, outcome=outcome, seed=SEED, reps=999)
+    results[outcome] = fit_dose_response(cohort, outcome=outcome, seed=SEED, reps=999)
     notebook.show(results[outcome], truth=truth)
 
 # %%

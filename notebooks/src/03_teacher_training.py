@@ -51,7 +51,7 @@ print(cohort)
 # %%
 fits = {}
 for outcome in ("math", "chinese"):
-    fits[outcome] = fit_training(cohort.panel, cohort.schools, outcome=outcome, seed=SEED,
+    fits[outcome] = fit_training(cohort, outcome=outcome, seed=SEED,
                                  reps=999)
     notebook.show(fits[outcome], truth=truth)
 
@@ -64,8 +64,8 @@ for outcome in ("math", "chinese"):
 # %%
 for outcome, fit in fits.items():
     print(f"{outcome}: variance split (multilevel model, {cohort.terms[-1]})")
-    notebook.print_table(fit.extra["variance"], digits=3)
-    icc = ", ".join(f"{level} {value:.3f}" for level, value in fit.extra["icc"].items())
+    notebook.print_table(fit.tables["variance"], digits=3)
+    icc = ", ".join(f"{level} {value:.3f}" for level, value in zip(fit.tables["icc"]["level"], fit.tables["icc"]["icc"]))
     print(f"ICC: {icc}\n")
 
 # %% [markdown]

@@ -47,7 +47,7 @@ print(cohort)
 # ## Group-time effects on moving to live with parents
 
 # %%
-res = fit_policy(cohort, outcome="moved", bootstrap=999, seed=SEED)
+res = fit_policy(cohort, outcome="moved", reps=999, seed=SEED)
 notebook.show(res, truth=truth)
 pre = res.pretest()
 print(f"pre-test of parallel trends: chi2({pre['df']}) = {pre['statistic']:.2f}, "

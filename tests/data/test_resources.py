@@ -13,6 +13,7 @@ import pytest
 
 from lbc_eval import example_cohort, read_cohort
 from lbc_eval.cli import main
+from lbc_eval.data import codebook
 from lbc_eval.data.resources import example_path, reference_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +68,7 @@ def test_reference_files_are_installed():
         reference_path("nope.csv")
 
 
-def test_wheel_carries_the_notebooks_example_and_references(tmp_path):
+def test_wheel_carries_the_codebook_notebooks_example_and_references(tmp_path):
     """A wheel built from the project holds the same bytes as the project's folders."""
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
@@ -84,6 +85,9 @@ def test_wheel_carries_the_notebooks_example_and_references(tmp_path):
            for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))},
         **{f"lbc_eval/data/reference/{p.name}": p.read_bytes()
            for p in sorted(reference_path("mpdta.csv").parent.iterdir()) if p.is_file()},
+        # the codebook's column definitions, read by lbc_eval.data.codebook at import
+        f"lbc_eval/data/{codebook.DATA_FILE}": (ROOT / "lbc_eval" / "data" / codebook.DATA_FILE)
+        .read_bytes(),
     }
     missing = sorted(set(expected) - set(inside))
     assert not missing, f"not in the wheel: {missing}"

@@ -124,9 +124,9 @@ def test_few_clusters_warn_and_bootstrap_by_default(panel):
     assert any("restricted wild cluster bootstrap" in n for n in r.notes)
     assert any("only 12 clusters" in w for w in r.warnings)
     # treatments are bootstrapped, controls keep CRV1 (said in the notes)
-    assert set(r.extra["boot"]) == {"contacts"}
+    assert {t for t, v in r.tests.items() if v.boot is not None} == {"contacts"}
     assert any("keep CRV1" in n for n in r.notes)
-    boot = r.extra["boot"]["contacts"]
+    boot = r.tests["contacts"].boot
     assert r.p_value("contacts") == boot.p_value
     assert r.conf_int("contacts") == (boot.conf_low, boot.conf_high)
     # 60 clusters: CRV1, no warning

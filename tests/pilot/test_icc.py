@@ -31,7 +31,7 @@ def _anova_icc(y: np.ndarray, groups: np.ndarray) -> float:
 
 
 def test_two_level_icc_agrees_with_anova(small):
-    split = icc_from_cohort(small, outcome="math", township=None, covariates=())
+    split = icc_from_cohort(small, outcome="math", township=None, controls=())
     p = small.panel
     last = p[(p["term"] == split.term) & p["math"].notna()]
     expected = _anova_icc(last["math"].to_numpy(float), last["school_id"].to_numpy())

@@ -185,3 +185,19 @@ def test_plots_draw_what_they_say(panel):
     ax = plots.plot_coverage(audit.coverage(panel, by=["term", "school_id"], k=10))
     assert ax.get_ylabel().startswith("share")
     plt.close("all")
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [audit.coverage, audit.contacts, audit.access, audit.scholarships,
+     audit.scholarship_shortfalls],
+)  # fmt: skip
+def test_audits_take_data_first_then_keywords_and_a_cohort_too(fn, small):
+    import inspect
+
+    params = list(inspect.signature(fn).parameters.values())
+    assert params[0].name == "data"
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:])
+    with pytest.raises(TypeError):
+        fn(small.panel, "term")  # `by` is keyword-only
+    assert fn(small).equals(fn(data=small.panel))

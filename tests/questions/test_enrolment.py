@@ -31,7 +31,7 @@ def test_policy_panel_carries_movers_forward(small):
     assert d.groupby("student_id")["moved"].apply(lambda s: s.is_monotonic_increasing).all()
     assert d["imputed"].any()
     assert (d.loc[d["imputed"], "moved"] == 1).all()
-    assert set(d["cohort"].unique()) >= {0}
+    assert set(d["group"].unique()) >= {0}
     first = small.panel[
         (small.panel["term"] == small.terms[0]) & (small.panel["lb_status"] != "none")
     ]

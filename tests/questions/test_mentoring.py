@@ -11,14 +11,14 @@ import pytest
 
 from lbc_eval import fit_dose_response
 from lbc_eval.errors import NoVariationError, SpecError, UnknownColumnError
-from lbc_eval.questions.mentoring import bin_labels, dose_pairs, natural_spline
+from lbc_eval.questions.dose_curve import bin_labels, dose_pairs, natural_spline
 from tests.conftest import SEEDS, cohort_for
 
 
 def _fit(cohort, outcome: str, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fit_dose_response(cohort.panel, outcome=outcome, **kw)
+        return fit_dose_response(cohort, outcome=outcome, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +60,16 @@ def test_naive_cross_section_misses_the_truth(recovery):
 def test_result_carries_curve_bins_and_few_cluster_inference():
     c = cohort_for("small", 11)
     with pytest.warns(Warning):
-        r = fit_dose_response(c.panel, outcome="sdq_total")
+        r = fit_dose_response(c, outcome="sdq_total")
     assert r.terms == ["dose[1-2]", "dose[3-5]", "dose[6+]", "ame", "ame_naive"]
     assert r.n_clusters == 12 and r.cov_type.startswith("wild cluster bootstrap")
-    assert set(r.extra["boot"]) == set(r.terms)
-    curve = r.extra["curve"]
+    assert set(r.tests) == set(r.terms)
+    assert all(t.boot is not None for t in r.tests.values())
+    curve = r.tables["curve"]
     assert list(curve.columns) == ["dose", "estimate", "std_error", "conf_low", "conf_high"]
     assert curve["estimate"].iloc[0] == 0 and curve["std_error"].iloc[0] == 0
-    assert r.extra["bins"]["bin"].tolist() == ["0", "1-2", "3-5", "6+"]
-    assert r.extra["bins"]["n"].sum() == r.nobs
+    assert r.tables["bins"]["bin"].tolist() == ["0", "1-2", "3-5", "6+"]
+    assert r.tables["bins"]["n"].sum() == r.nobs
     # the true curve is concave and so is the estimate, roughly
     assert curve["estimate"].iloc[12] < curve["estimate"].iloc[3] < 0
     # the AME's truth is read from truth["dose_response"]
@@ -83,7 +84,7 @@ def test_county_crv1_and_saturation_curve():
     assert r.cov_type == "CRV1 by school_id"
     v = r.vs_truth(c.truth).set_index("term")
     assert v.loc["ame", "covered"]
-    assert 1 < r.extra["scale"] < 15  # the generator's c0 is 4
+    assert 1 < r.tables["basis"]["scale"].iloc[0] < 15  # the generator's c0 is 4
     assert any("c0 chosen by least squares" in n for n in r.notes)
 
 
@@ -101,7 +102,7 @@ def test_pairs_line_up_dose_at_t_with_outcome_at_t_plus_lag():
             "lb_status": ["both", "both", "none", "father", "father"],
         }
     )
-    kw = dict(outcome="sdq_total", dose=["talks", "home_visits", "parent_contacts"],
+    kw = dict(outcome="sdq_total", treatment=["talks", "home_visits", "parent_contacts"],
               unit="student_id", time="term", cluster="school_id", controls=["lb_status"],
               sample="paired")  # fmt: skip
     one = dose_pairs(panel, lag=1, **kw)
@@ -131,12 +132,12 @@ def test_bins_and_spline_basis():
 
 def test_bad_input_is_named():
     c = cohort_for("small", 11)
-    with pytest.raises(UnknownColumnError, match="dose column 'visits'.*did you mean"):
-        fit_dose_response(c.panel, outcome="sdq_total", dose=["visits"])
+    with pytest.raises(UnknownColumnError, match="treatment column 'visits'.*did you mean"):
+        fit_dose_response(c, outcome="sdq_total", treatment=["visits"])
     with pytest.raises(SpecError, match="bins: left edges must start at 0"):
-        fit_dose_response(c.panel, outcome="sdq_total", bins=[1, 3])
+        fit_dose_response(c, outcome="sdq_total", bins=[1, 3])
     with pytest.raises(SpecError, match="spline: got 'cubic'"):
-        fit_dose_response(c.panel, outcome="sdq_total", spline="cubic")  # type: ignore[arg-type]
+        fit_dose_response(c, outcome="sdq_total", spline="cubic")  # type: ignore[arg-type]
     flat = c.panel.assign(talks=1, home_visits=0, parent_contacts=0)
     with pytest.raises(NoVariationError, match="dose takes the single value 1"):
         fit_dose_response(flat, outcome="sdq_total")

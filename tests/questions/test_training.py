@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from lbc_eval import fit_training
-from lbc_eval.errors import MissingDataError, NoVariationError, UnknownColumnError
+from lbc_eval.errors import EstimationError, MissingDataError, NoVariationError, UnknownColumnError
 from tests.conftest import SEEDS, cohort_for
 
 EFFECTS = {"training_effect": 0.15, "training_effect_lb": 0.10}
@@ -18,7 +19,7 @@ EFFECTS = {"training_effect": 0.15, "training_effect_lb": 0.10}
 def _fit(cohort, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fit_training(cohort.panel, cohort.schools, **kw)
+        return fit_training(cohort, **kw)
 
 
 def test_effects_cover_the_truth_over_seeds():
@@ -60,12 +61,14 @@ def test_variance_split_and_iccs(county):
     ANOVA estimator on the same term (to 0.02) and is near the generator's 0.20 (sampling SD
     with 60 schools about 0.04; measured 0.143)."""
     c, r = county
-    var = r.extra["variance"]
+    var = r.tables["variance"]
     assert var["level"].tolist() == ["school", "class", "child"]
     assert var["share"].sum() == pytest.approx(1)
-    icc = r.extra["icc"]
+    assert list(r.tables["icc"].columns) == ["level", "icc", "term"]
+    icc = r.tables["icc"].set_index("level")["icc"]
     assert icc["class"] > icc["school"] > 0
-    p = c.panel[c.panel["term"] == r.extra["multilevel_term"]].dropna(subset=["math"])
+    term = r.tables["icc"]["term"].iloc[0]
+    p = c.panel[c.panel["term"] == term].dropna(subset=["math"])
     g = p.groupby("school_id")["math"]
     k, n = g.size(), len(p)
     msb = (k * (g.mean() - p["math"].mean()) ** 2).sum() / (len(k) - 1)
@@ -79,25 +82,27 @@ def test_variance_split_and_iccs(county):
 
 def test_other_exposures_and_no_interaction():
     c = cohort_for("small", 11)
-    r = _fit(c, outcome="chinese", exposure="training_person_times", by_left_behind=False,
+    r = _fit(c, outcome="chinese", treatment="training_person_times", by_left_behind=False,
              multilevel=None)  # fmt: skip
     assert r.terms == ["training_person_times", "training_person_times:naive"]
     assert r.vs_truth(c.truth)["truth"].isna().all()  # no truth for this exposure
     # backbone teachers per teacher do not change within a synthetic school: said plainly
     with pytest.raises(NoVariationError, match="constant within every school_id"):
-        _fit(c, exposure="backbone_share", multilevel=None)
+        _fit(c, treatment="backbone_share", multilevel=None)
 
 
 def test_bad_input_is_named():
     c = cohort_for("small", 11)
     with pytest.raises(UnknownColumnError, match="schools column 'trained'"):
-        fit_training(c.panel, c.schools, exposure="trained")
+        fit_training(c, treatment="trained")
     flat = c.schools.assign(trained_share=0.3)
     with pytest.raises(NoVariationError, match="single value in every school and year"):
-        fit_training(c.panel, flat)
+        fit_training(replace(c, schools=flat))
     one_year = c.schools.assign(trained_share=c.schools["school_id"].str[1:].astype(float))
     with pytest.raises(NoVariationError, match="must change within schools over years"):
         _fit(type(c)(panel=c.panel, schools=one_year, destinations=c.destinations))
     elsewhere = c.schools.assign(year=c.schools["year"] + 50)
     with pytest.raises(MissingDataError, match="no child-term matches a school-year"):
-        fit_training(c.panel, elsewhere)
+        fit_training(replace(c, schools=elsewhere))
+    with pytest.raises(EstimationError, match="needs its schools table"):
+        fit_training(c.panel)

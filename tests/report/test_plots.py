@@ -21,7 +21,7 @@ def dose():
     c = cohort_for("small", 12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return c, fit_dose_response(c.panel, outcome="sdq_total")
+        return c, fit_dose_response(c, outcome="sdq_total")
 
 
 def test_curve_band_bins_and_truth_are_drawn(dose):
@@ -31,7 +31,7 @@ def test_curve_band_bins_and_truth_are_drawn(dose):
     assert out is ax
     lines = {line.get_gid(): line for line in ax.get_lines()}
     est, truth = lines["estimate"], lines["truth"]
-    curve = r.extra["curve"]
+    curve = r.tables["curve"]
     assert list(est.get_xdata()) == list(curve["dose"])
     assert list(truth.get_ydata()) == c.truth["dose_response"]["sdq_total"]["curve"]
     assert len(ax.collections) >= 2  # the band and the bins' error bars

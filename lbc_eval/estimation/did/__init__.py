@@ -2,9 +2,11 @@ r"""Staggered difference-in-differences (Callaway & Sant'Anna 2021) for panel da
 
 :func:`fit_did` estimates every group-time average treatment effect ATT(g,t) with its influence
 function, as the R package ``did`` (``att_gt``) does, and :meth:`DidResult.aggregate` combines
-them the way ``aggte`` does (simple, dynamic/event time, group, calendar). The estimates
-reproduce ``did`` on its ``mpdta`` example to every published
-decimal (``tests/estimation/did/test_did.py``).
+them the way ``aggte`` does (simple, dynamic/event time, group, calendar); every setting is
+kept in a frozen :class:`DidSpec`. The estimates reproduce ``did`` on its ``mpdta`` example to
+every published decimal (``tests/estimation/did/test_did.py``).
+:func:`fit_twfe_event_study` is the two-way fixed-effects event study shown beside it for
+contrast.
 
 Notes
 -----
@@ -23,8 +25,9 @@ estimator is the outcome regression (``reg``), the standardised inverse-probabil
 Each estimate has an influence function :math:`\psi_i` over the :math:`n` units (zero outside the
 cell's sample, scaled by :math:`n / n_{gt}`); the analytic standard error is
 :math:`\sqrt{\sum_i \psi_i^2} / n`, or with clusters :math:`\sqrt{\sum_c (\sum_{i \in c}
-\psi_i)^2} / n`. The multiplier bootstrap draws Rademacher weights :math:`v_c` per cluster
-(unit by default) and takes :math:`\hat\theta^* = \sum_c v_c \bar\psi_c / n_c`; its standard
+\psi_i)^2} / n`. The multiplier bootstrap draws weights :math:`v_c` with mean 0 and variance 1
+per cluster (unit by default; Rademacher unless ``boot_weights`` says otherwise) and takes
+:math:`\hat\theta^* = \sum_c v_c \bar\psi_c / n_c`; its standard
 error is the interquartile range of the draws over 1.349, and the uniform band's critical value
 the :math:`1-\alpha` quantile of :math:`\max_k |\hat\theta^*_k / \hat\sigma_k|`. The pre-test is
 the Wald statistic :math:`n\,\hat\theta_{pre}' \hat V_{pre}^{-1} \hat\theta_{pre}` of the
@@ -39,9 +42,10 @@ difference-in-differences estimators. *Journal of Econometrics* 219(1), 101-122.
 
 from __future__ import annotations
 
-from lbc_eval.estimation.did.cells import BasePeriod, Control, Method
-from lbc_eval.estimation.did.estimator import fit_did
+from lbc_eval.estimation.did.estimator import fit_did, fit_did_spec
 from lbc_eval.estimation.did.result import Aggregation, DidResult
+from lbc_eval.estimation.did.spec import BasePeriod, Control, DidSpec, Method
+from lbc_eval.estimation.did.twfe import fit_twfe_event_study
 from lbc_eval.estimation.inference.multiplier import multiplier_bootstrap
 
 __all__ = [
@@ -49,7 +53,10 @@ __all__ = [
     "BasePeriod",
     "Control",
     "DidResult",
+    "DidSpec",
     "Method",
     "fit_did",
+    "fit_did_spec",
+    "fit_twfe_event_study",
     "multiplier_bootstrap",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -15,21 +14,7 @@ from lbc_eval.errors import (
     NoVariationError,
     UnknownColumnError,
 )
-
-Control = Literal["never", "not_yet"]
-Method = Literal["reg", "ipw", "dr"]
-BasePeriod = Literal["varying", "universal"]
-_CHOICES = {
-    "control": ("never", "not_yet"),
-    "method": ("reg", "ipw", "dr"),
-    "base_period": ("varying", "universal"),
-}
-
-
-def check_choice(name: str, value: str) -> None:
-    if value not in _CHOICES[name]:
-        raise ValueError(f"{name}={value!r}; choose one of {', '.join(_CHOICES[name])}")
-
+from lbc_eval.estimation.did.spec import DidSpec, Method
 
 # --- data --------------------------------------------------------------------------------------
 
@@ -46,47 +31,85 @@ class Panel:
     cluster: np.ndarray | None  # integer codes per unit
 
 
-def prepare(
-    data: pd.DataFrame,
-    outcome: str,
-    unit: str,
-    time: str,
-    cohort: str,
-    covariates: list[str],
-    cluster: str | None,
-    anticipation: int,
-    allow_unbalanced_panel: bool,
-) -> tuple[Panel, list[str]]:
-    cols = [outcome, unit, time, cohort, *covariates, *([cluster] if cluster else [])]
-    missing = [c for c in dict.fromkeys(cols) if c not in data.columns]
+def prepare(data: pd.DataFrame, spec: DidSpec) -> tuple[Panel, list[str]]:
+    """The wide panel of ``spec``'s columns, with notes on the rows and units left out.
+
+    Steps: :func:`long_rows` (complete rows, the group column made numeric),
+    :func:`even_periods` (the sorted, evenly spaced periods), :func:`wide_outcome` (units x
+    periods, balance and early-treated units), then the covariates and cluster codes per unit.
+    """
+    d, notes = long_rows(data, spec)
+    periods = even_periods(d, spec.time)
+    wide, first, wide_notes = wide_outcome(d, spec, periods)
+    x = None
+    if spec.controls:
+        x = np.stack(
+            [
+                d.pivot(index=spec.unit, columns=spec.time, values=c)
+                .reindex(wide.index)
+                .to_numpy(float)
+                for c in spec.controls
+            ],
+            axis=2,
+        )
+    codes = None
+    if spec.cluster:
+        cl = d.groupby(spec.unit)[spec.cluster].first().reindex(wide.index)
+        codes = pd.factorize(cl)[0]
+    panel = Panel(
+        units=wide.index.to_numpy(),
+        periods=periods,
+        y=wide.to_numpy(float),
+        group=first.to_numpy(float),
+        x=x,
+        cluster=codes,
+    )
+    return panel, notes + wide_notes
+
+
+def long_rows(data: pd.DataFrame, spec: DidSpec) -> tuple[pd.DataFrame, list[str]]:
+    """The rows with an outcome, time, unit and covariates; the group column as periods.
+
+    A group of 0 or missing becomes ``inf`` (never treated). Raises when a column is missing,
+    when the group varies within a unit, or when a unit appears twice in a period.
+    """
+    cols = spec.columns
+    missing = [c for c in cols if c not in data.columns]
     if missing:
         raise UnknownColumnError(
             f"column(s) {', '.join(missing)} not in the data; it has "
             f"{', '.join(map(str, data.columns))}"
         )
     notes: list[str] = []
-    d = data[list(dict.fromkeys(cols))].copy()
+    unit, group = spec.unit, spec.group
+    d = data[cols].copy()
     n_rows = len(d)
-    d = d.dropna(subset=[outcome, time, unit, *covariates])
+    d = d.dropna(subset=[spec.outcome, spec.time, unit, *spec.controls])
     if len(d) < n_rows:
         notes.append(
             f"{n_rows - len(d)} rows with a missing outcome, time, unit or covariate were left out"
         )
     if d.empty:
-        raise NoVariationError(f"no row has a non-missing {outcome!r}; nothing to estimate")
-    g = pd.to_numeric(d[cohort], errors="coerce").astype(float).fillna(0.0)
-    d[cohort] = g.where(g > 0, np.inf)  # 0 or missing = never treated
-    varies = d.groupby(unit)[cohort].nunique(dropna=False)
+        raise NoVariationError(f"no row has a non-missing {spec.outcome!r}; nothing to estimate")
+    g = pd.to_numeric(d[group], errors="coerce").astype(float).fillna(0.0)
+    d[group] = g.where(g > 0, np.inf)  # 0 or missing = never treated
+    varies = d.groupby(unit)[group].nunique(dropna=False)
     if (varies > 1).any():
         raise EstimationError(
-            f"the cohort column {cohort!r} varies within {int((varies > 1).sum())} unit(s) "
+            f"the group column {group!r} varies within {int((varies > 1).sum())} unit(s) "
             f"(e.g. unit {varies[varies > 1].index[0]!r}); it must be the unit's first treated "
             f"period, the same in every row of the unit"
         )
-    if d.duplicated([unit, time]).any():
+    if d.duplicated([unit, spec.time]).any():
         raise EstimationError(
-            f"some {unit!r} appear twice in one {time!r}; one row per unit and period is needed"
+            f"some {unit!r} appear twice in one {spec.time!r}; one row per unit and period is "
+            f"needed"
         )
+    return d, notes
+
+
+def even_periods(d: pd.DataFrame, time: str) -> np.ndarray:
+    """The sorted periods; raises unless there are two or more, evenly spaced."""
     periods = np.sort(pd.to_numeric(d[time]).unique().astype(float))
     if periods.size < 2:
         raise NoVariationError(f"{time!r} has a single period; at least two are needed")
@@ -102,10 +125,23 @@ def prepare(
             f"base period t-1 would not exist. Fill the missing periods or re-index time to "
             f"consecutive integers on purpose"
         )
-    wide = d.pivot(index=unit, columns=time, values=outcome)
+    return periods
+
+
+def wide_outcome(
+    d: pd.DataFrame, spec: DidSpec, periods: np.ndarray
+) -> tuple[pd.DataFrame, pd.Series, list[str]]:
+    """Outcome as units x periods and each unit's group, with notes.
+
+    Refuses an unbalanced panel unless ``spec.allow_unbalanced_panel``; drops (with a
+    :class:`~lbc_eval.errors.DroppedRowsWarning`) units treated by the first period plus
+    anticipation, which have no pre-treatment period.
+    """
+    notes: list[str] = []
+    wide = d.pivot(index=spec.unit, columns=spec.time, values=spec.outcome)
     complete = wide.notna().all(axis=1)
     if not complete.all():
-        if not allow_unbalanced_panel:
+        if not spec.allow_unbalanced_panel:
             raise EstimationError(
                 f"the panel is unbalanced: {int((~complete).sum())} of {len(wide)} units miss "
                 f"some period. Pass allow_unbalanced_panel=True to keep, for each ATT(g,t), the "
@@ -115,39 +151,18 @@ def prepare(
             f"unbalanced panel: {int((~complete).sum())} of {len(wide)} units miss "
             f"some period; each ATT(g,t) uses the units observed in both its periods"
         )
-    first = d.groupby(unit)[cohort].first().reindex(wide.index)
-    early = first <= periods[0] + anticipation
+    first = d.groupby(spec.unit)[spec.group].first().reindex(wide.index)
+    early = first <= periods[0] + spec.anticipation
     if early.any():
         warnings.warn(
             f"dropped {int(early.sum())} units already treated in the first period "
             f"({periods[0]:g}); they have no pre-treatment period",
             DroppedRowsWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         notes.append(f"{int(early.sum())} units treated in the first period were dropped")
         wide, first = wide[~early], first[~early]
-    x = None
-    if covariates:
-        x = np.stack(
-            [
-                d.pivot(index=unit, columns=time, values=c).reindex(wide.index).to_numpy(float)
-                for c in covariates
-            ],
-            axis=2,
-        )
-    codes = None
-    if cluster:
-        cl = d.groupby(unit)[cluster].first().reindex(wide.index)
-        codes = pd.factorize(cl)[0]
-    panel = Panel(
-        units=wide.index.to_numpy(),
-        periods=periods,
-        y=wide.to_numpy(float),
-        group=first.to_numpy(float),
-        x=x,
-        cluster=codes,
-    )
-    return panel, notes
+    return wide, first, notes
 
 
 # --- one cell ----------------------------------------------------------------------------------
@@ -236,54 +251,25 @@ class Cells:
     post: np.ndarray
 
 
-def estimate_cells(
-    p: Panel, control: Control, method: Method, base_period: BasePeriod, anticipation: int
-) -> tuple[Cells, list[str]]:
+def estimate_cells(p: Panel, spec: DidSpec) -> tuple[Cells, list[str]]:
+    """Every ATT(g,t), group by group and period by period (see :func:`one_cell`).
+
+    With the ``varying`` base period the first period has no cell (no period before it);
+    with ``universal`` every period has one, the base period's being the zero reference.
+    """
     n, T = p.y.shape
     groups = np.unique(p.group[np.isfinite(p.group)])
-    step = p.periods[1] - p.periods[0]
     notes: list[str] = []
     rows = []
     infs = []
-    first_t = 0 if base_period == "universal" else 1
+    first_t = 0 if spec.base_period == "universal" else 1
     for g in groups:
-        treated = p.group == g
         for ti in range(first_t, T):
-            t = p.periods[ti]
-            post = g <= t
-            if post or base_period == "universal":
-                bi = int(np.flatnonzero(p.periods + anticipation * step < g)[-1])
-            else:
-                bi = ti - 1
-            if bi == ti:  # universal base period: the reference cell
-                rows.append((g, t, 0.0, int(treated.sum()), 0, False))
-                infs.append(np.zeros(n))
-                continue
-            later = max(p.periods[ti], p.periods[bi]) + anticipation * step
-            if control == "never":
-                ctrl = ~np.isfinite(p.group)
-            else:
-                ctrl = ~np.isfinite(p.group) | ((p.group > later) & (p.group != g))
-            both = np.isfinite(p.y[:, ti]) & np.isfinite(p.y[:, bi])
-            sample = (treated | ctrl) & both
-            d = treated[sample]
-            n_t, n_c = int(d.sum()), int((~d).sum())
-            if n_t == 0 or n_c == 0:
-                rows.append((g, t, np.nan, n_t, n_c, post))
-                infs.append(np.zeros(n))
-                notes.append(
-                    f"ATT({g:g},{t:g}) not estimable: {n_t} treated and {n_c} control units"
-                )
-                continue
-            dy = p.y[sample, ti] - p.y[sample, bi]
-            x = None
-            if p.x is not None:
-                x = np.column_stack([np.ones(int(sample.sum())), p.x[sample, bi, :]])
-            att, inf_s = _att_cell(dy, d, x, method)
-            full = np.zeros(n)
-            full[sample] = inf_s * n / int(sample.sum())
-            rows.append((g, t, att, n_t, n_c, post))
-            infs.append(full)
+            row, inf, note = one_cell(p, g, ti, spec)
+            rows.append(row)
+            infs.append(inf)
+            if note:
+                notes.append(note)
     arr = list(zip(*rows, strict=True))
     cells = Cells(
         group=np.array(arr[0], float),
@@ -295,3 +281,54 @@ def estimate_cells(
         inf=np.column_stack(infs),
     )
     return cells, notes
+
+
+def base_index(p: Panel, g: float, ti: int, spec: DidSpec) -> int:
+    """Index of the base period :math:`b` of ATT(g, t): :math:`g - 1 - \\delta` for post
+    periods (and every period with the universal base), else :math:`t - 1`."""
+    step = p.periods[1] - p.periods[0]
+    if g <= p.periods[ti] or spec.base_period == "universal":
+        return int(np.flatnonzero(p.periods + spec.anticipation * step < g)[-1])
+    return ti - 1
+
+
+def comparison_units(p: Panel, g: float, ti: int, bi: int, spec: DidSpec) -> np.ndarray:
+    """Never-treated units, or (``not_yet``) also the units first treated after
+    :math:`\\max(t, b) + \\delta` other than group ``g``."""
+    never = ~np.isfinite(p.group)
+    if spec.control == "never":
+        return never
+    step = p.periods[1] - p.periods[0]
+    later = max(p.periods[ti], p.periods[bi]) + spec.anticipation * step
+    return never | ((p.group > later) & (p.group != g))
+
+
+def one_cell(
+    p: Panel, g: float, ti: int, spec: DidSpec
+) -> tuple[tuple[float, float, float, int, int, bool], np.ndarray, str]:
+    """ATT(g, t) for period index ``ti``: ``(g, t, att, n_treated, n_control, post)``, its
+    influence function over all n units (scaled by :math:`n / n_{gt}`, zero outside the
+    cell's sample), and a note when the cell cannot be estimated."""
+    n = p.y.shape[0]
+    t = p.periods[ti]
+    post = bool(g <= t)
+    treated = p.group == g
+    bi = base_index(p, g, ti, spec)
+    if bi == ti:  # universal base period: the reference cell
+        return (g, t, 0.0, int(treated.sum()), 0, False), np.zeros(n), ""
+    ctrl = comparison_units(p, g, ti, bi, spec)
+    both = np.isfinite(p.y[:, ti]) & np.isfinite(p.y[:, bi])
+    sample = (treated | ctrl) & both
+    d = treated[sample]
+    n_t, n_c = int(d.sum()), int((~d).sum())
+    if n_t == 0 or n_c == 0:
+        note = f"ATT({g:g},{t:g}) not estimable: {n_t} treated and {n_c} control units"
+        return (g, t, np.nan, n_t, n_c, post), np.zeros(n), note
+    dy = p.y[sample, ti] - p.y[sample, bi]
+    x = None
+    if p.x is not None:
+        x = np.column_stack([np.ones(int(sample.sum())), p.x[sample, bi, :]])
+    att, inf_s = _att_cell(dy, d, x, spec.method)
+    full = np.zeros(n)
+    full[sample] = inf_s * n / int(sample.sum())
+    return (g, t, att, n_t, n_c, post), full, ""

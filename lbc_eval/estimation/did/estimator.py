@@ -9,16 +9,12 @@ import pandas as pd
 from scipy import stats
 
 from lbc_eval.errors import EstimationError, NoVariationError
-from lbc_eval.estimation.did.cells import (
-    BasePeriod,
-    Control,
-    Method,
-    check_choice,
-    estimate_cells,
-    prepare,
-)
+from lbc_eval.estimation.did.cells import Cells, Panel, estimate_cells, prepare
 from lbc_eval.estimation.did.result import DidResult
+from lbc_eval.estimation.did.spec import BasePeriod, Control, DidSpec, Method
 from lbc_eval.estimation.inference.multiplier import inference, tidy_table
+from lbc_eval.estimation.inference.wild import BootWeights
+from lbc_eval.estimation.results import diagnostics_frame
 
 
 def fit_did(
@@ -27,16 +23,17 @@ def fit_did(
     outcome: str,
     unit: str,
     time: str,
-    cohort: str,
+    group: str,
     control: Control = "never",
-    covariates: list[str] | None = None,
+    controls: list[str] | tuple[str, ...] = (),
     method: Method = "reg",
     base_period: BasePeriod = "varying",
     anticipation: int = 0,
     cluster: str | None = None,
     alpha: float = 0.05,
-    bootstrap: int = 0,
-    seed: int = 0,
+    reps: int = 0,
+    boot_weights: BootWeights = "auto",
+    seed: int | None = 0,
     allow_unbalanced_panel: bool = False,
     min_group_size: int = 5,
 ) -> DidResult:
@@ -48,11 +45,11 @@ def fit_did(
         Long panel, one row per unit and period.
     outcome, unit, time : str
         Columns of the outcome, the unit id and the (evenly spaced, numeric) period.
-    cohort : str
-        The unit's first treated period; 0 or missing = never treated.
+    group : str
+        Column of the unit's first treated period; 0 or missing = never treated.
     control : {"never", "not_yet"}
         Comparison units: never treated, or not yet treated (plus never treated).
-    covariates : list of str, optional
+    controls : list of str
         Conditioning covariates (their base-period values enter).
     method : {"reg", "ipw", "dr"}
         Outcome regression, standardised IPW, or doubly robust (Sant'Anna & Zhao 2020).
@@ -66,9 +63,13 @@ def fit_did(
         the bootstrap are clustered on it. Units are always the clusters at least.
     alpha : float
         1 - confidence level.
-    bootstrap : int
+    reps : int
         Multiplier-bootstrap draws; 0 (default) gives analytic standard errors and pointwise
         intervals, >0 bootstrap standard errors and simultaneous (uniform) bands.
+    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
+        Multiplier weight distribution; ``"auto"`` is Rademacher, as ``did``.
+    seed : int or None
+        Seed of the bootstrap.
     allow_unbalanced_panel : bool
         Keep units that miss periods; each ATT(g,t) then uses the units observed in both of its
         periods. Without it an unbalanced panel is refused.
@@ -78,7 +79,8 @@ def fit_did(
     Returns
     -------
     DidResult
-        One row per ATT(g,t); ``.aggregate(kind)``, ``.pretest()``.
+        One row per ATT(g,t); ``spec`` holds the settings above, ``diagnostics`` the
+        pre-test, ``tables`` the cells and group sizes; ``.aggregate(kind)``, ``.pretest()``.
 
     Examples
     --------
@@ -86,109 +88,164 @@ def fit_did(
     >>> from lbc_eval.estimation.did import fit_did
     >>> mpdta = pd.read_csv("tests/data/mpdta.csv")  # doctest: +SKIP
     >>> r = fit_did(mpdta, outcome="lemp", unit="countyreal", time="year",
-    ...             cohort="first.treat")  # doctest: +SKIP
+    ...             group="first.treat")  # doctest: +SKIP
     """
-    for name, value in (("control", control), ("method", method), ("base_period", base_period)):
-        check_choice(name, value)
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha={alpha} must lie in (0, 1)")
-    covariates = list(covariates or [])
-    panel, notes = prepare(
-        data, outcome, unit, time, cohort, covariates, cluster, anticipation, allow_unbalanced_panel
+    spec = DidSpec(
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        group=group,
+        controls=tuple(controls),
+        control=control,
+        method=method,
+        base_period=base_period,
+        anticipation=anticipation,
+        cluster=cluster,
+        alpha=alpha,
+        reps=reps,
+        boot_weights=boot_weights,
+        seed=seed,
+        allow_unbalanced_panel=allow_unbalanced_panel,
+        min_group_size=min_group_size,
     )
-    if cluster:
-        varies = data.groupby(unit)[cluster].nunique()
+    return fit_did_spec(data, spec)
+
+
+def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
+    """:func:`fit_did` with its settings already in a :class:`DidSpec`.
+
+    Steps: the wide panel (:func:`~lbc_eval.estimation.did.cells.prepare`), the design checks
+    (:func:`check_design`), every ATT(g,t) with its influence function, their standard errors
+    (analytic, or the multiplier bootstrap), and the pre-test (:func:`pretest`).
+    """
+    panel, notes = prepare(data, spec)
+    warns, sizes = check_design(data, panel, spec)
+    cells, cell_notes = estimate_cells(panel, spec)
+    notes += cell_notes
+    reference = np.isfinite(cells.att) & (cells.n_control == 0) & (cells.att == 0) & ~cells.post
+    se, crit, cov = inference(
+        cells.inf,
+        panel.cluster,
+        reps=spec.reps,
+        alpha=spec.alpha,
+        seed=spec.seed,
+        boot_weights=spec.boot_weights,
+    )
+    se = np.where(reference | ~np.isfinite(cells.att), np.nan, se)
+    diagnostics, pre_notes = pretest(cells, reference, panel.y.shape[0])
+    n_cl = int(panel.cluster.max()) + 1 if panel.cluster is not None else None
+    never = int((~np.isfinite(panel.group)).sum())
+    groups = pd.DataFrame(
+        {"group": [*sizes.index.astype(float), np.nan], "units": [*sizes.to_numpy(), never]}
+    )
+    return DidResult(
+        estimator="did (Callaway-Sant'Anna)",
+        table=cell_table(cells, se, crit, spec, panel.periods),
+        outcome=spec.outcome,
+        nobs=panel.y.shape[0],
+        cov_type=cov,
+        formula=spec.formula(),
+        n_clusters=n_cl if n_cl is not None else panel.y.shape[0],
+        alpha=spec.alpha,
+        notes=tuple(notes + pre_notes),
+        warnings=tuple(warns),
+        raw=None,
+        diagnostics=diagnostics,
+        tables={"cells": cell_frame(cells, reference), "groups": groups},
+        inf=cells.inf,
+        unit_group=panel.group,
+        cluster_codes=panel.cluster,
+        spec=spec,
+        periods=panel.periods,
+        critical_value=crit,
+    )
+
+
+def check_design(data: pd.DataFrame, panel: Panel, spec: DidSpec) -> tuple[list[str], pd.Series]:
+    """Refuse designs without a comparison; warn of small groups.
+
+    Returns the warning messages and the units per treated group. Raises when the cluster
+    varies within a unit, when ``control="never"`` has no never-treated unit, or when no unit
+    is ever treated.
+    """
+    if spec.cluster:
+        varies = data.groupby(spec.unit)[spec.cluster].nunique()
         if (varies > 1).any():
             raise EstimationError(
-                f"cluster {cluster!r} varies within {int((varies > 1).sum())} "
-                f"unit(s); it must be a level above {unit!r}"
+                f"cluster {spec.cluster!r} varies within {int((varies > 1).sum())} "
+                f"unit(s); it must be a level above {spec.unit!r}"
             )
     never = ~np.isfinite(panel.group)
-    if control == "never" and not never.any():
+    if spec.control == "never" and not never.any():
         raise NoVariationError(
             "no never-treated units, so control='never' has no comparison group; use "
             "control='not_yet' (units not yet treated) or add never-treated units"
         )
-    if np.isfinite(panel.group).sum() == 0:
-        raise NoVariationError("no unit is ever treated: every cohort value is 0 or missing")
+    if never.all():
+        raise NoVariationError("no unit is ever treated: every group value is 0 or missing")
     warns: list[str] = []
     sizes = pd.Series(panel.group[~never]).value_counts().sort_index()
-    small = sizes[sizes < min_group_size + len(covariates)]
+    small = sizes[sizes < spec.min_group_size + len(spec.controls)]
     if len(small):
         msg = "small groups, with few units for their ATT(g,t): " + ", ".join(
             f"{g:g} ({k} units)" for g, k in small.items()
         )
-        warnings.warn(msg, stacklevel=2)
+        warnings.warn(msg, stacklevel=4)
         warns.append(msg)
-    cells, cell_notes = estimate_cells(panel, control, method, base_period, anticipation)
-    notes += cell_notes
-    reference = np.isfinite(cells.att) & (cells.n_control == 0) & (cells.att == 0) & ~cells.post
-    est_inf = cells.inf
-    se, crit, cov = inference(est_inf, panel.cluster, bootstrap, alpha, seed)
-    se = np.where(reference | ~np.isfinite(cells.att), np.nan, se)
-    step = float(panel.periods[1] - panel.periods[0])
+    return warns, sizes
+
+
+def pretest(cells: Cells, reference: np.ndarray, n: int) -> tuple[pd.DataFrame, list[str]]:
+    r"""The diagnostics frame with the Wald pre-test, and a note when it cannot be computed.
+
+    :math:`W = n\,\hat\theta_{pre}'\hat V_{pre}^{-1}\hat\theta_{pre}`,
+    :math:`\hat V_{pre} = \Psi_{pre}'\Psi_{pre}/n`, :math:`\chi^2` with as many degrees of
+    freedom as pre-treatment cells (the universal base period's zero cell left out).
+    """
+    pre = ~cells.post & np.isfinite(cells.att) & ~reference
+    if not pre.any():
+        return diagnostics_frame(), []
+    theta = cells.att[pre]
+    inf_pre = cells.inf[:, pre]
+    V = inf_pre.T @ inf_pre / n
+    try:
+        W = float(n * theta @ np.linalg.solve(V, theta))
+    except np.linalg.LinAlgError:
+        return diagnostics_frame(), [
+            "the pre-test was not computed: the pre-period covariance is singular"
+        ]
+    k = int(pre.sum())
+    row = {
+        "diagnostic": "pretest",
+        "statistic": W,
+        "df": float(k),
+        "p_value": float(stats.chi2.sf(W, k)),
+        "note": f"Wald test that all {k} pre-treatment ATT(g,t) are zero (chi2)",
+    }
+    return diagnostics_frame([row]), []
+
+
+def cell_table(
+    cells: Cells, se: np.ndarray, crit: float | None, spec: DidSpec, periods: np.ndarray
+) -> pd.DataFrame:
+    """The tidy ATT(g,t) rows with their ``group``, ``time`` and ``event_time`` keys."""
+    step = float(periods[1] - periods[0])
     labels = [f"ATT({g:g},{t:g})" for g, t in zip(cells.group, cells.time, strict=True)]
-    table = tidy_table(labels, cells.att, se, crit, outcome, alpha)
+    table = tidy_table(labels, cells.att, se, crit, spec.outcome, spec.alpha)
     table["group"] = cells.group
     table["time"] = cells.time
     table["event_time"] = np.round((cells.time - cells.group) / step).astype(int)
-    n = panel.y.shape[0]
-    pre = ~cells.post & np.isfinite(cells.att) & ~reference
-    pretest: dict[str, float] = {}
-    if pre.any():
-        theta = cells.att[pre]
-        inf_pre = est_inf[:, pre]
-        V = inf_pre.T @ inf_pre / n
-        try:
-            W = float(n * theta @ np.linalg.solve(V, theta))
-            pretest = {
-                "statistic": W,
-                "df": int(pre.sum()),
-                "p_value": float(stats.chi2.sf(W, int(pre.sum()))),
-            }
-        except np.linalg.LinAlgError:
-            notes.append("the pre-test was not computed: the pre-period covariance is singular")
-    n_cl = int(panel.cluster.max()) + 1 if panel.cluster is not None else None
-    formula = (
-        f"{outcome} ~ ATT(g,t) | control={control}, method={method}, base={base_period}, "
-        f"anticipation={anticipation}" + (f", x={'+'.join(covariates)}" if covariates else "")
-    )
-    settings = {
-        "step": step,
-        "bootstrap": bootstrap,
-        "seed": seed,
-        "first_period": float(panel.periods[0]),
-        "last_period": float(panel.periods[-1]),
-    }
-    return DidResult(
-        estimator="did (Callaway-Sant'Anna)",
-        table=table,
-        outcome=outcome,
-        nobs=n,
-        cov_type=cov,
-        formula=formula,
-        n_clusters=n_cl if n_cl is not None else n,
-        alpha=alpha,
-        notes=tuple(notes),
-        warnings=tuple(warns),
-        raw=None,
-        extra={
-            "pretest": pretest,
-            "critical_value": crit,
-            "cells": pd.DataFrame(
-                {
-                    "group": cells.group,
-                    "time": cells.time,
-                    "reference": reference,
-                    "n_treated": cells.n_treated,
-                    "n_control": cells.n_control,
-                }
-            ),
-            "group_sizes": {float(g): int(k) for g, k in sizes.items()},
-            "never_treated": int(never.sum()),
-        },
-        inf=est_inf,
-        unit_group=panel.group,
-        cluster_codes=panel.cluster,
-        settings=settings,
+    return table
+
+
+def cell_frame(cells: Cells, reference: np.ndarray) -> pd.DataFrame:
+    """The ``cells`` table: ``group, time, reference, n_treated, n_control``."""
+    return pd.DataFrame(
+        {
+            "group": cells.group,
+            "time": cells.time,
+            "reference": reference,
+            "n_treated": cells.n_treated,
+            "n_control": cells.n_control,
+        }
     )

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from lbc_eval.errors import EstimationError
+from lbc_eval.estimation.did.spec import DidSpec
 from lbc_eval.estimation.inference.multiplier import inference, tidy_table
-from lbc_eval.estimation.results import Result
+from lbc_eval.estimation.inference.wild import BootWeights
+from lbc_eval.estimation.results import Result, TruthLookup
 
 Aggregation = Literal["simple", "dynamic", "group", "calendar"]
+#: One aggregate: (label, key value, estimate, influence function over the units).
+Row = tuple[str, float, float, np.ndarray]
+_KEY_COLUMN = {
+    "dynamic": "event_time",
+    "group": "group",
+    "calendar": "time",
+    "simple": "event_time",
+}
 
 
 @dataclass(frozen=True, repr=False)
@@ -22,16 +33,51 @@ class DidResult(Result):
     ``tidy()`` has one row per ATT(g,t) with ``group``, ``time`` and ``event_time`` columns
     beside the standard ones; :meth:`aggregate` returns another ``DidResult`` whose rows are
     event times, groups or periods plus ``term == "overall"``.
+
+    Attributes
+    ----------
+    inf : (n, cells) array or None
+        Influence functions of the ATT(g,t) over the units (None for an aggregation).
+    unit_group : (n,) array or None
+        Each unit's first treated period (``inf`` = never treated).
+    cluster_codes : (n,) int array or None
+        Cluster of each unit (None: units are the clusters).
+    spec : DidSpec
+        Every setting the ATT(g,t) were estimated with.
+    periods : array
+        The sorted, evenly spaced periods of the panel.
+    critical_value : float or None
+        The uniform band's critical value (bootstrap), None for pointwise intervals.
+    period_label : callable or None
+        Formats a period value for the ``group``/``time`` keys and row labels of
+        aggregations (e.g. a term index as ``"2021-1"``); None shows the number.
+    aggregate_truth : callable or None
+        Given an aggregation kind, the truth lookup of its rows (synthetic cohorts).
     """
 
     inf: np.ndarray | None = field(default=None, repr=False, compare=False)
     unit_group: np.ndarray | None = field(default=None, repr=False, compare=False)
     cluster_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
-    settings: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    spec: DidSpec | None = field(default=None, repr=False, compare=False)
+    periods: np.ndarray | None = field(default=None, repr=False, compare=False)
+    critical_value: float | None = field(default=None, repr=False, compare=False)
+    period_label: Callable[[float], str] | None = field(default=None, repr=False, compare=False)
+    aggregate_truth: Callable[[str], TruthLookup | None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def pretest(self) -> dict[str, float]:
-        """Wald pre-test that every pre-treatment ATT(g,t) is zero: statistic, df, p-value."""
-        return dict(self.extra.get("pretest", {}))
+        """Wald pre-test that every pre-treatment ATT(g,t) is zero: statistic, df, p-value
+        (empty when there are no pre-treatment cells; the ``pretest`` row of ``diagnostics``)."""
+        hit = self.diagnostics[self.diagnostics["diagnostic"] == "pretest"]
+        if hit.empty:
+            return {}
+        row = hit.iloc[0]
+        return {
+            "statistic": float(row["statistic"]),
+            "df": int(row["df"]),
+            "p_value": float(row["p_value"]),
+        }
 
     def aggregate(
         self,
@@ -40,7 +86,8 @@ class DidResult(Result):
         min_e: float = -np.inf,
         max_e: float = np.inf,
         balance_e: int | None = None,
-        bootstrap: int | None = None,
+        reps: int | None = None,
+        boot_weights: BootWeights | None = None,
         seed: int | None = None,
     ) -> DidResult:
         """Aggregate the ATT(g,t) as ``did::aggte`` does.
@@ -52,8 +99,16 @@ class DidResult(Result):
             event time e = t - g (``min_e``, ``max_e``; ``balance_e`` keeps the groups observed
             for e = 0..balance_e); ``group``: by group, averaging its post periods; ``calendar``:
             by period.
-        bootstrap : int, optional
-            Multiplier-bootstrap draws (default: as the ATT(g,t) were estimated).
+        min_e, max_e : float
+            The event-time window (``max_e`` also bounds the post cells of the others).
+        balance_e : int, optional
+            Keep only groups observed from e = 0 to ``balance_e`` (``dynamic``).
+        reps : int, optional
+            Multiplier-bootstrap draws (default: as the ATT(g,t) were estimated; 0: analytic).
+        boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}, optional
+            Multiplier weight distribution (default: as the ATT(g,t)).
+        seed : int, optional
+            Bootstrap seed (default: as the ATT(g,t)).
 
         Notes
         -----
@@ -61,111 +116,46 @@ class DidResult(Result):
         shares :math:`\\hat p_g`; its influence function adds the estimation effect of the
         weights (``did``'s ``wif``), so standard errors account for estimated group shares.
         """
-        if kind not in ("simple", "dynamic", "group", "calendar"):
+        if kind not in _KEY_COLUMN:
             raise ValueError(f"kind={kind!r}; choose one of simple, dynamic, group, calendar")
-        if self.inf is None or self.unit_group is None:
+        if self.inf is None or self.unit_group is None or self.spec is None:
             raise EstimationError("this result is already an aggregation; aggregate ATT(g,t)")
-        cells = self.extra["cells"]
-        att = self.table["estimate"].to_numpy(float)
-        group = cells["group"].to_numpy(float)
-        time = cells["time"].to_numpy(float)
-        step = float(self.settings["step"])
-        e = np.round((time - group) / step).astype(int)
-        ok = np.isfinite(att) & ~cells["reference"].to_numpy(bool)
-        glist = np.unique(group)
-        pg_g = np.array([np.mean(self.unit_group == g) for g in glist])
-        pg = pg_g[np.searchsorted(glist, group)]
-        G = self.unit_group
-
-        def wif(groups: np.ndarray, shares: np.ndarray) -> np.ndarray:
-            """did's ``wif``: the influence of estimating the weights P(G=g) / sum P(G=g)."""
-            ind = (G[:, None] == groups[None, :]).astype(float)
-            return (ind - shares) / shares.sum() - (ind - shares).sum(axis=1)[:, None] * (
-                shares / shares.sum() ** 2
-            )
-
-        labels: list[str] = []
-        estimates: list[float] = []
-        infs: list[np.ndarray] = []
-        keys: list[float] = []
-
-        def emit(label: str, key: float, est: float, f: np.ndarray) -> None:
-            labels.append(label)
-            keys.append(key)
-            estimates.append(est)
-            infs.append(f)
-
-        def weighted(keep: np.ndarray) -> tuple[float, np.ndarray]:
-            """Group-size weighted average of the cells ``keep``, with the weights' influence."""
-            w = pg[keep] / pg[keep].sum()
-            f = self.inf[:, keep] @ w + wif(group[keep], pg[keep]) @ att[keep]
-            return float(np.sum(w * att[keep])), f
-
-        def overall_mean(rows: list[int]) -> None:
-            """Overall = the plain mean of the rows ``rows`` (event times, or periods)."""
-            if rows:
-                emit(
-                    "overall",
-                    np.nan,
-                    float(np.mean([estimates[i] for i in rows])),
-                    np.column_stack([infs[i] for i in rows]).mean(axis=1),
-                )
-
-        post = ok & (group <= time) & (e <= max_e)
+        cells = _CellArrays.of(self, max_e)
         if kind == "simple":
-            emit("overall", np.nan, *weighted(np.flatnonzero(post)))
+            rows = [("overall", np.nan, *cells.weighted(np.flatnonzero(cells.post)))]
         elif kind == "dynamic":
-            use = ok & (e >= min_e) & (e <= max_e)
-            if balance_e is not None:
-                span = int(
-                    round((self.settings["last_period"] - self.settings["first_period"]) / step)
-                )
-                long_enough = (self.settings["last_period"] - group) / step >= balance_e
-                use &= long_enough & (e <= balance_e) & (e >= balance_e - span)
-            for ev in np.unique(e[use]):
-                emit(f"e={ev}", ev, *weighted(np.flatnonzero(use & (e == ev))))
-            overall_mean([i for i, k in enumerate(keys) if k >= 0])
+            rows = _dynamic(cells, min_e, max_e, balance_e)
         elif kind == "group":
-            for g in glist:
-                keep = np.flatnonzero(post & (group == g))
-                if keep.size:  # each group: the plain mean of its post-treatment cells
-                    emit(
-                        f"g={self._label(g)}",
-                        g,
-                        float(att[keep].mean()),
-                        self.inf[:, keep].mean(axis=1),
-                    )
-            gl = np.array(keys, float)
-            shares = pg_g[np.searchsorted(glist, gl)]
-            w = shares / shares.sum()
-            g_est = np.array(estimates)
-            emit(
-                "overall",
-                np.nan,
-                float(np.sum(w * g_est)),
-                np.column_stack(infs) @ w + wif(gl, shares) @ g_est,
-            )
-        else:  # calendar
-            for t in np.unique(time[post]):
-                emit(f"t={self._label(t)}", t, *weighted(np.flatnonzero(post & (time == t))))
-            overall_mean(list(range(len(keys))))
-        inf = np.column_stack(infs)
-        draws = self.settings["bootstrap"] if bootstrap is None else bootstrap
+            rows = _by_group(cells, self._label)
+        else:
+            rows = _calendar(cells, self._label)
+        return self._aggregated(kind, rows, reps=reps, boot_weights=boot_weights, seed=seed)
+
+    def _aggregated(
+        self,
+        kind: str,
+        rows: list[Row],
+        *,
+        reps: int | None,
+        boot_weights: BootWeights | None,
+        seed: int | None,
+    ) -> DidResult:
+        """The aggregation's result: its inference (the spec's unless overridden) and keys."""
+        spec = self.spec
+        assert spec is not None
+        labels = [r[0] for r in rows]
+        keys = [r[1] for r in rows]
+        estimates = [r[2] for r in rows]
         se, crit, cov = inference(
-            inf,
+            np.column_stack([r[3] for r in rows]),
             self.cluster_codes,
-            draws,
-            self.alpha,
-            self.settings["seed"] if seed is None else seed,
+            reps=spec.reps if reps is None else reps,
+            alpha=self.alpha,
+            seed=spec.seed if seed is None else seed,
+            boot_weights=spec.boot_weights if boot_weights is None else boot_weights,
         )
-        key_name = {
-            "dynamic": "event_time",
-            "group": "group",
-            "calendar": "time",
-            "simple": "event_time",
-        }[kind]
         table = tidy_table(labels, estimates, se, crit, self.outcome, self.alpha)
-        table[key_name] = self._label_keys(kind, keys)
+        table[_KEY_COLUMN[kind]] = self._label_keys(kind, keys)
         return DidResult(
             estimator=f"did aggregate ({kind})",
             table=table,
@@ -178,22 +168,130 @@ class DidResult(Result):
             notes=self.notes,
             warnings=self.warnings,
             raw=self,
-            extra={"kind": kind, "critical_value": crit},
-            truth_lookup=None
-            if self.settings.get("truth_aggregate") is None
-            else self.settings["truth_aggregate"](kind),
-            inf=None,
-            unit_group=None,
+            truth_lookup=None if self.aggregate_truth is None else self.aggregate_truth(kind),
             cluster_codes=self.cluster_codes,
-            settings=self.settings,
+            spec=spec,
+            periods=self.periods,
+            critical_value=crit,
+            period_label=self.period_label,
         )
 
     def _label(self, value: float) -> str:
-        label = self.settings.get("period_label")
-        return label(value) if label else f"{value:g}"
+        return self.period_label(value) if self.period_label else f"{value:g}"
 
-    def _label_keys(self, kind: str, keys: list[float]) -> list[Any]:
+    def _label_keys(self, kind: str, keys: list[float]) -> list:
         if kind in ("dynamic", "simple"):
             return pd.array([None if not np.isfinite(k) else int(k) for k in keys], dtype="Int64")
-        label = self.settings.get("period_label")
+        label = self.period_label
         return [None if not np.isfinite(k) else (label(k) if label else k) for k in keys]
+
+
+@dataclass(frozen=True, eq=False)
+class _CellArrays:
+    """The ATT(g,t) as arrays, with the group shares the aggregations weight by."""
+
+    att: np.ndarray
+    inf: np.ndarray
+    group: np.ndarray
+    time: np.ndarray
+    e: np.ndarray  # event time in periods
+    ok: np.ndarray  # estimated, not the reference cell
+    post: np.ndarray  # ok, treated by t, e <= max_e
+    unit_group: np.ndarray
+    glist: np.ndarray  # the groups, sorted
+    pg_g: np.ndarray  # share of units in each group of glist
+    pg: np.ndarray  # share of the cell's group
+    step: float
+    first: float
+    last: float
+
+    @classmethod
+    def of(cls, r: DidResult, max_e: float) -> _CellArrays:
+        cells = r.tables["cells"]
+        assert r.inf is not None and r.unit_group is not None and r.periods is not None
+        att = r.table["estimate"].to_numpy(float)
+        group = cells["group"].to_numpy(float)
+        time = cells["time"].to_numpy(float)
+        step = float(r.periods[1] - r.periods[0])
+        e = np.round((time - group) / step).astype(int)
+        ok = np.isfinite(att) & ~cells["reference"].to_numpy(bool)
+        glist = np.unique(group)
+        pg_g = np.array([np.mean(r.unit_group == g) for g in glist])
+        return cls(
+            att=att,
+            inf=r.inf,
+            group=group,
+            time=time,
+            e=e,
+            ok=ok,
+            post=ok & (group <= time) & (e <= max_e),
+            unit_group=r.unit_group,
+            glist=glist,
+            pg_g=pg_g,
+            pg=pg_g[np.searchsorted(glist, group)],
+            step=step,
+            first=float(r.periods[0]),
+            last=float(r.periods[-1]),
+        )
+
+    def wif(self, groups: np.ndarray, shares: np.ndarray) -> np.ndarray:
+        r"""did's ``wif``: the influence of estimating the weights
+        :math:`\hat p_g / \sum \hat p_g` (an n x len(groups) array)."""
+        ind = (self.unit_group[:, None] == groups[None, :]).astype(float)
+        return (ind - shares) / shares.sum() - (ind - shares).sum(axis=1)[:, None] * (
+            shares / shares.sum() ** 2
+        )
+
+    def weighted(self, keep: np.ndarray) -> tuple[float, np.ndarray]:
+        """Group-size weighted average of the cells ``keep``, with the weights' influence."""
+        w = self.pg[keep] / self.pg[keep].sum()
+        f = self.inf[:, keep] @ w + self.wif(self.group[keep], self.pg[keep]) @ self.att[keep]
+        return float(np.sum(w * self.att[keep])), f
+
+
+def _overall_mean(rows: list[Row]) -> list[Row]:
+    """Overall = the plain mean of ``rows`` (event times, or periods); none when empty."""
+    if not rows:
+        return []
+    est = float(np.mean([r[2] for r in rows]))
+    return [("overall", np.nan, est, np.column_stack([r[3] for r in rows]).mean(axis=1))]
+
+
+def _dynamic(c: _CellArrays, min_e: float, max_e: float, balance_e: int | None) -> list[Row]:
+    """One row per event time (group-size weighted), overall = mean over e >= 0."""
+    use = c.ok & (c.e >= min_e) & (c.e <= max_e)
+    if balance_e is not None:
+        span = int(round((c.last - c.first) / c.step))
+        long_enough = (c.last - c.group) / c.step >= balance_e
+        use &= long_enough & (c.e <= balance_e) & (c.e >= balance_e - span)
+    rows: list[Row] = [
+        (f"e={ev}", float(ev), *c.weighted(np.flatnonzero(use & (c.e == ev))))
+        for ev in np.unique(c.e[use])
+    ]
+    return rows + _overall_mean([r for r in rows if r[1] >= 0])
+
+
+def _by_group(c: _CellArrays, label: Callable[[float], str]) -> list[Row]:
+    """One row per group (plain mean of its post cells), overall weighted by group size."""
+    rows: list[Row] = []
+    for g in c.glist:
+        keep = np.flatnonzero(c.post & (c.group == g))
+        if keep.size:
+            rows.append(
+                (f"g={label(g)}", float(g), float(c.att[keep].mean()), c.inf[:, keep].mean(axis=1))
+            )
+    gl = np.array([r[1] for r in rows], float)
+    shares = c.pg_g[np.searchsorted(c.glist, gl)]
+    w = shares / shares.sum()
+    g_est = np.array([r[2] for r in rows])
+    f = np.column_stack([r[3] for r in rows]) @ w + c.wif(gl, shares) @ g_est
+    return [*rows, ("overall", np.nan, float(np.sum(w * g_est)), f)]
+
+
+def _calendar(c: _CellArrays, label: Callable[[float], str]) -> list[Row]:
+    """One row per period (group-size weighted post cells), overall = their mean."""
+    rows: list[Row] = [
+        (f"t={label(t)}", float(t), *c.weighted(np.flatnonzero(c.post & (c.time == t))))
+        for t in np.unique(c.time[c.post])
+    ]
+    return rows + _overall_mean(rows)

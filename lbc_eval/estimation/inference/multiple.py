@@ -97,7 +97,7 @@ def adjust_pvalues(
     term: str | Sequence[str],
     method: Method = "romano-wolf",
     reps: int = 9999,
-    weights: BootWeights = "auto",
+    boot_weights: BootWeights = "auto",
     seed: int | None = 0,
 ) -> pd.DataFrame:
     """Adjust the p-values of ``term`` across several results (usually one per outcome).
@@ -113,8 +113,12 @@ def adjust_pvalues(
         Romano–Wolf re-runs the wild cluster bootstrap of every test with one shared set of
         cluster weights (their joint distribution is what it needs); Holm adjusts the
         results' own p-values.
-    reps, weights, seed
-        The shared bootstrap draws (Romano–Wolf).
+    reps : int
+        Draws of the shared bootstrap (Romano–Wolf).
+    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
+        Their weight distribution; see :func:`lbc_eval.wild_bootstrap`.
+    seed : int or None
+        Their seed.
 
     Returns
     -------
@@ -153,13 +157,13 @@ def adjust_pvalues(
         return out
     fits = []
     for r, t in tests:
-        found = (r.extra.get("tests") or {}).get(t)
+        found = r.tests.get(t)
         if found is None:
             raise EstimationError(
                 f"the {r.estimator} result for {r.outcome} keeps no within fit for {t!r}; "
                 f"use method='holm'"
             )
-        fits.append(found)
+        fits.append((found.fit, found.R))
     dims = {f.design.cluster_names[0] if f.design.cluster_names else None for f, _ in fits}
     if None in dims or len(dims) != 1 or any(f.design.clusters.shape[1] != 1 for f, _ in fits):
         raise EstimationError(
@@ -167,7 +171,7 @@ def adjust_pvalues(
             f"{sorted(map(str, dims))}"
         )
     labels = np.unique(np.concatenate([f.design.cluster_labels[0] for f, _ in fits]))
-    draws = draw_weights(labels, reps, weights, seed)
+    draws = draw_weights(labels, reps, boot_weights, seed)
     boots = [wcr_test(f, R, draws=draws, ci=False) for f, R in fits]
     stat = np.array([b.statistic for b in boots])
     tb = np.column_stack([b.t_boot for b in boots])

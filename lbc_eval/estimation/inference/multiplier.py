@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from lbc_eval.estimation.inference.wild import BOOT_WEIGHTS, BootWeights, draw_values
 from lbc_eval.estimation.results import tidy_frame
 
 
@@ -28,7 +29,8 @@ def multiplier_bootstrap(
     draws: int = 999,
     cluster: np.ndarray | None = None,
     alpha: float = 0.05,
-    seed: int = 0,
+    seed: int | None = 0,
+    boot_weights: BootWeights = "auto",
     chunk: int = 64,
 ) -> tuple[np.ndarray, float]:
     """Bootstrap standard errors and the uniform band's critical value from influence functions.
@@ -38,10 +40,17 @@ def multiplier_bootstrap(
     inf : (n, k) array
         Influence functions of k estimates over n units.
     draws : int
-        Bootstrap draws (Rademacher weights per cluster; units are their own clusters by default).
+        Bootstrap draws (one weight per cluster; units are their own clusters by default).
     cluster : (n,) int array, optional
         Cluster codes 0..C-1: weights are drawn per cluster and the cluster-mean influence
         functions are resampled, as ``did``'s ``mboot`` does.
+    alpha : float
+        1 - coverage of the uniform band.
+    seed : int or None
+        Seed of ``numpy.random.default_rng``.
+    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
+        Distribution of the multiplier weights (mean 0, variance 1); ``"auto"`` is Rademacher,
+        as ``did``.
 
     Returns
     -------
@@ -60,9 +69,15 @@ def multiplier_bootstrap(
     rng = np.random.default_rng(seed)
     res = np.empty((draws, k))
     b32 = base.astype(np.float32)
+    kind = "rademacher" if boot_weights == "auto" else boot_weights
+    if kind not in BOOT_WEIGHTS:
+        draw_values(rng, kind, 0)  # raises the named error
     for start in range(0, draws, chunk):
         b = min(chunk, draws - start)
-        v = rng.integers(0, 2, size=(b, m), dtype=np.int8).astype(np.float32) * 2 - 1
+        if kind == "rademacher":  # integer draws: fast, and the reference numbers rely on them
+            v = rng.integers(0, 2, size=(b, m), dtype=np.int8).astype(np.float32) * 2 - 1
+        else:
+            v = draw_values(rng, kind, b * m).reshape(b, m).astype(np.float32)
         res[start : start + b] = (v @ b32) / m
     res *= np.sqrt(m)
     q75, q25 = (
@@ -77,16 +92,29 @@ def multiplier_bootstrap(
 
 
 def inference(
-    inf: np.ndarray, cluster: np.ndarray | None, draws: int, alpha: float, seed: int
+    inf: np.ndarray,
+    cluster: np.ndarray | None,
+    *,
+    reps: int,
+    alpha: float,
+    seed: int | None,
+    boot_weights: BootWeights = "auto",
 ) -> tuple[np.ndarray, float | None, str]:
+    """Standard errors, the band's critical value (None: pointwise) and the ``cov_type`` text.
+
+    ``reps`` > 0: :func:`multiplier_bootstrap`; 0: the analytic :math:`\\sqrt{\\sum \\psi^2}/n`.
+    """
     where = "clusters" if cluster is not None else "units"
-    if draws:
-        se, crit = multiplier_bootstrap(inf, draws=draws, cluster=cluster, alpha=alpha, seed=seed)
+    if reps:
+        se, crit = multiplier_bootstrap(
+            inf, draws=reps, cluster=cluster, alpha=alpha, seed=seed, boot_weights=boot_weights
+        )
+        kind = "rademacher" if boot_weights == "auto" else boot_weights
         return (
             se,
             crit,
             (
-                f"multiplier bootstrap ({draws} draws over {where}); "
+                f"multiplier bootstrap ({reps} {kind} draws over {where}); "
                 f"simultaneous {100 * (1 - alpha):g}% band"
             ),
         )

@@ -21,7 +21,7 @@ import pandas as pd
 
 from lbc_eval.errors import EstimationError, FewClustersWarning
 from lbc_eval.estimation.inference.wild import BootTest, BootWeights, wcr_test
-from lbc_eval.estimation.results import tidy_frame
+from lbc_eval.estimation.results import TermTest, tidy_frame
 from lbc_eval.estimation.within import WithinFit
 
 Inference = Literal["auto", "crv1", "wild"]
@@ -34,7 +34,7 @@ class BootOptions:
     """Settings of the wild cluster bootstrap."""
 
     reps: int = 9999
-    weights: BootWeights = "auto"
+    boot_weights: BootWeights = "auto"
     seed: int | None = 0
 
 
@@ -46,8 +46,7 @@ class Rows:
     cov_type: str
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    tests: dict[str, tuple[WithinFit, np.ndarray]] = field(default_factory=dict)
-    boot: dict[str, BootTest] = field(default_factory=dict)
+    tests: dict[str, TermTest] = field(default_factory=dict)
 
 
 def resolve(inference: Inference, fit: WithinFit) -> tuple[str, list[str], list[str]]:
@@ -116,27 +115,30 @@ def linear_rows(
             f"no standard error for {', '.join(bad)}: the two-way cluster variance is not "
             f"positive there (Cameron-Gelbach-Miller's estimator can fail); cluster one way"
         )
+    plain = {t: TermTest(f, R) for t, (f, R) in hyps.items()}
     if method == "hc1":
-        return Rows(table, "HC1", notes, warns, dict(hyps))
+        return Rows(table, "HC1", notes, warns, plain)
     G = int(fit.n_clusters or 0)
     names = " and ".join(fit.design.cluster_names)
     kind = "CRV1" if fit.design.clusters.shape[1] == 1 else "CRV1 two-way"
     if method == "crv1":
-        return Rows(table, f"{kind} by {names}", notes, warns, dict(hyps))
+        return Rows(table, f"{kind} by {names}", notes, warns, plain)
     boots: dict[str, BootTest] = {}
     for i, (term, (f, R)) in enumerate(hyps.items()):
         if wild_terms is not None and term not in wild_terms:
             continue
-        bt = wcr_test(f, R, reps=boot.reps, weights=boot.weights, seed=boot.seed, alpha=alpha)
+        bt = wcr_test(
+            f, R, reps=boot.reps, boot_weights=boot.boot_weights, seed=boot.seed, alpha=alpha
+        )
         boots[term] = bt
         table.loc[i, ["p_value", "conf_low", "conf_high"]] = [bt.p_value, bt.conf_low, bt.conf_high]
     if not boots:
-        return Rows(table, f"{kind} by {names}", notes, warns, dict(hyps))
+        return Rows(table, f"{kind} by {names}", notes, warns, plain)
     first = next(iter(boots.values()))
     cov = f"{first.describe()}; std_error CRV1"
     notes.append(
         f"{G} clusters: p-values and {1 - alpha:.0%} intervals by the restricted wild cluster "
-        f"bootstrap ({first.weights}, {first.reps:,} draws"
+        f"bootstrap ({first.boot_weights}, {first.reps:,} draws"
         f"{', all sign vectors' if first.full_enumeration else ''}, seed {boot.seed}), "
         f"intervals by test inversion; std_error and statistic are CRV1"
     )
@@ -144,4 +146,5 @@ def linear_rows(
         notes.append(
             f"rows {', '.join(t for t in hyps if t not in boots)} keep CRV1 t({G - 1}) inference"
         )
-    return Rows(table, cov, notes, warns, dict(hyps), boots)
+    tests = {t: TermTest(f, R, boots.get(t)) for t, (f, R) in hyps.items()}
+    return Rows(table, cov, notes, warns, tests)

@@ -13,7 +13,8 @@ Write everything in the within-transformed space of :mod:`lbc_eval.estimation.wi
 projection. To test :math:`R'\beta = r` let :math:`c = AR`, :math:`\delta = R'\hat\beta - r`
 and :math:`q = \ddot Xc / R'c`; the restricted residuals are :math:`\tilde u = \hat u + \delta
 q`. A bootstrap sample is :math:`y^*_b = X\tilde\beta + D\tilde\alpha + \tilde u \odot v_b` with
-one weight :math:`v_{gb}` per cluster (Rademacher :math:`\pm 1`, or Webb's six points). By FWL
+one weight :math:`v_{gb}` per cluster (Rademacher :math:`\pm 1`, Webb's six points, standard
+normal or Mammen's two points). By FWL
 :math:`\ddot X'M_D = \ddot X'`, so
 
 .. math:: R'\hat\beta^*_b - r = \sum_g v_{gb}\, c'\ddot X_g'\tilde u_g, \qquad
@@ -46,9 +47,15 @@ from scipy import stats
 from lbc_eval.errors import EstimationError, SpecError
 from lbc_eval.estimation.within import WithinFit, cluster_sums, nested_in
 
-BootWeights = Literal["auto", "rademacher", "webb"]
+BootWeights = Literal["auto", "rademacher", "webb", "normal", "mammen"]
+#: The bootstrap weight distributions (besides "auto").
+BOOT_WEIGHTS: tuple[str, ...] = ("rademacher", "webb", "normal", "mammen")
 PValue = Literal["symmetric", "equal-tailed"]
 _WEBB = np.concatenate([-np.sqrt(np.array([3.0, 2.0, 1.0]) / 2), np.sqrt([0.5, 1.0, 1.5])])
+_SQRT5 = np.sqrt(5.0)
+#: Mammen's two points and their probabilities: mean 0, variance 1, third moment 1.
+_MAMMEN = np.array([-(_SQRT5 - 1) / 2, (_SQRT5 + 1) / 2])
+_MAMMEN_P = np.array([(_SQRT5 + 1) / (2 * _SQRT5), (_SQRT5 - 1) / (2 * _SQRT5)])
 #: Below this many clusters "auto" weights are Webb's (Rademacher gives too few values).
 WEBB_BELOW = 12
 
@@ -63,28 +70,50 @@ class Draws:
     full_enumeration: bool
 
 
+def draw_values(rng: np.random.Generator, kind: str, size: int) -> np.ndarray:
+    r"""``size`` independent draws of a bootstrap weight with mean 0 and variance 1.
+
+    As the ``wildboottest`` package draws them: Rademacher ``rng.choice([-1, 1])``; Webb
+    ``rng.choice(``:math:`\pm\sqrt{1/2}, \pm 1, \pm\sqrt{3/2}`\ ``)``; standard normal
+    ``rng.normal()``; Mammen :math:`-(\sqrt5-1)/2` with probability
+    :math:`(\sqrt5+1)/(2\sqrt5)`, else :math:`(\sqrt5+1)/2`.
+    """
+    if kind == "rademacher":
+        return rng.choice(np.array([-1.0, 1.0]), size=size)
+    if kind == "webb":
+        return rng.choice(_WEBB, size=size)
+    if kind == "normal":
+        return rng.normal(size=size)
+    if kind == "mammen":
+        return rng.choice(_MAMMEN, size=size, p=_MAMMEN_P)
+    raise SpecError(
+        "boot_weights", f"got {kind!r}; allowed: 'auto', {', '.join(map(repr, BOOT_WEIGHTS))}"
+    )
+
+
 def draw_weights(
-    labels: np.ndarray, reps: int, kind: BootWeights = "auto", seed: int | None = 0
+    labels: np.ndarray, reps: int, boot_weights: BootWeights = "auto", seed: int | None = 0
 ) -> Draws:
     """Cluster weights for ``reps`` draws, as the ``wildboottest`` package draws them.
 
-    ``rng = numpy.random.default_rng(seed)``; Rademacher ``rng.choice([-1, 1], G * reps)``,
-    Webb ``rng.choice(±sqrt(1/2, 1, 3/2), G * reps)``, reshaped to ``(G, reps)``; with
-    Rademacher weights and :math:`2^G <` ``reps`` every sign vector is enumerated instead.
+    ``rng = numpy.random.default_rng(seed)``, then :func:`draw_values` ``(rng, kind, G * reps)``
+    reshaped to ``(G, reps)``; with Rademacher weights and :math:`2^G <` ``reps`` every sign
+    vector is enumerated instead. ``"auto"`` is Webb below :data:`WEBB_BELOW` clusters,
+    Rademacher from there.
     """
     G = len(labels)
     if reps < 1:
         raise SpecError("reps", f"need at least one bootstrap draw, got {reps}")
+    kind = boot_weights
     if kind == "auto":
         kind = "webb" if G < WEBB_BELOW else "rademacher"
-    if kind not in ("rademacher", "webb"):
-        raise SpecError("boot_weights", f"got {kind!r}; allowed: 'auto', 'rademacher', 'webb'")
+    if kind not in BOOT_WEIGHTS:
+        draw_values(np.random.default_rng(0), kind, 0)  # raises the named error
     if kind == "rademacher" and G < 30 and 2**G < reps:
         bits = (np.arange(2**G)[:, None] >> np.arange(G)[::-1]) & 1
         return Draws(np.asarray(labels), (2.0 * bits - 1).T, kind, True)
     rng = np.random.default_rng(seed)
-    pool = np.array([-1.0, 1.0]) if kind == "rademacher" else _WEBB
-    v = rng.choice(pool, size=G * reps).reshape(G, reps).astype(float)
+    v = draw_values(rng, kind, G * reps).reshape(G, reps).astype(float)
     return Draws(np.asarray(labels), v, kind, False)
 
 
@@ -106,7 +135,7 @@ class BootTest:
     null: float
     alpha: float
     reps: int
-    weights: str
+    boot_weights: str
     full_enumeration: bool
     n_clusters: int
     cluster: str
@@ -115,9 +144,9 @@ class BootTest:
 
     def describe(self) -> str:
         """One line for a result's ``cov_type``."""
-        how = "all" if self.full_enumeration else ""
+        how = "all " if self.full_enumeration else ""
         return (
-            f"wild cluster bootstrap (WCR, {self.weights.capitalize()}, {how + ' ' if how else ''}"
+            f"wild cluster bootstrap (WCR, {self.boot_weights.capitalize()}, {how}"
             f"{self.reps:,} draws) by {self.cluster}"
         )
 
@@ -196,7 +225,7 @@ def wcr_test(
     *,
     null: float = 0.0,
     reps: int = 9999,
-    weights: BootWeights = "auto",
+    boot_weights: BootWeights = "auto",
     seed: int | None = 0,
     alpha: float = 0.05,
     pvalue: PValue = "symmetric",
@@ -207,7 +236,7 @@ def wcr_test(
     """Test :math:`R'\\beta = ` ``null`` on a within fit by the restricted wild cluster bootstrap.
 
     ``draws`` (e.g. shared by several outcomes for Romano–Wolf) overrides ``reps``,
-    ``weights`` and ``seed``; its labels must include every cluster of the fit.
+    ``boot_weights`` and ``seed``; its labels must include every cluster of the fit.
     """
     d = fit.design
     if not d.clusters.shape[1]:
@@ -217,7 +246,7 @@ def wcr_test(
     R = np.asarray(R, dtype=float)
     labels = d.cluster_labels[cluster]
     if draws is None:
-        draws = draw_weights(labels, reps, weights, seed)
+        draws = draw_weights(labels, reps, boot_weights, seed)
         v = draws.v
     else:
         pos = np.minimum(np.searchsorted(draws.labels, labels), len(draws.labels) - 1)
@@ -244,7 +273,7 @@ def wcr_test(
         null=null,
         alpha=alpha,
         reps=int(v.shape[1]),
-        weights=draws.kind,
+        boot_weights=draws.kind,
         full_enumeration=draws.full_enumeration,
         n_clusters=pieces.G,
         cluster=d.cluster_names[cluster],
@@ -280,7 +309,7 @@ def wild_bootstrap(
     null: float = 0.0,
     cluster: str | None = None,
     reps: int = 9999,
-    weights: BootWeights = "auto",
+    boot_weights: BootWeights = "auto",
     seed: int | None = 0,
     alpha: float = 0.05,
     pvalue: PValue = "symmetric",
@@ -303,8 +332,9 @@ def wild_bootstrap(
         clusters, as MacKinnon, Nielsen & Webb advise).
     reps : int
         Draws (all :math:`2^G` sign vectors instead when that is fewer, Rademacher only).
-    weights : {"auto", "rademacher", "webb"}
-        ``"auto"``: Webb below 12 clusters, Rademacher otherwise.
+    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
+        The distribution of the cluster weights (mean 0, variance 1); ``"auto"``: Webb below
+        12 clusters, Rademacher otherwise.
     seed : int or None
         Seed of ``numpy.random.default_rng``; fixed by default so results reproduce.
     alpha : float
@@ -324,7 +354,7 @@ def wild_bootstrap(
 
     fit: WithinFit
     if isinstance(result, Result):
-        tests = result.extra.get("tests") or {}
+        tests = result.tests
         if not tests:
             raise EstimationError(f"the {result.estimator} result keeps no within fit to bootstrap")
         if term is None:
@@ -333,7 +363,7 @@ def wild_bootstrap(
             term = next(iter(tests))
         if term not in tests:
             raise EstimationError(f"no term {term!r}; this result has {', '.join(tests)}")
-        fit, R = tests[term]
+        fit, R = tests[term].fit, tests[term].R
     elif isinstance(result, WithinFit):
         fit = result
         if contrast is None:
@@ -360,7 +390,7 @@ def wild_bootstrap(
         R,
         null=null,
         reps=reps,
-        weights=weights,
+        boot_weights=boot_weights,
         seed=seed,
         alpha=alpha,
         pvalue=pvalue,

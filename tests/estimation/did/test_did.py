@@ -15,7 +15,8 @@ MPDTA = reference_path("mpdta.csv")
 # R `did`, att_gt(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
 # xformla=~1, est_method="reg"), never-treated controls, varying base period: point estimates
 # and multiplier-bootstrap (1,000 draws) standard errors as published in
-# shared/reference/README.md (Callaway & Sant'Anna 2021; the did package's mpdta example).
+# the kit's reference README, lbc_eval/data/reference/README.md (Callaway & Sant'Anna 2021;
+# the did package's mpdta example).
 PUBLISHED = [
     (2004, 2004, -0.0105, 0.0246),
     (2004, 2005, -0.0704, 0.0332),
@@ -40,7 +41,7 @@ def mpdta() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def res(mpdta):
-    return fit_did(mpdta, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+    return fit_did(mpdta, outcome="lemp", unit="countyreal", time="year", group="first.treat")
 
 
 def test_tidy_contract(res):
@@ -115,13 +116,13 @@ def test_bootstrap_close_to_analytic_and_uniform_band_wider(mpdta, res):
         outcome="lemp",
         unit="countyreal",
         time="year",
-        cohort="first.treat",
-        bootstrap=999,
+        group="first.treat",
+        reps=999,
         seed=1,
     )
     ratio = boot.tidy()["std_error"] / res.tidy()["std_error"]
     assert ratio.between(0.85, 1.15).all()
-    crit = boot.extra["critical_value"]
+    crit = boot.critical_value
     assert 2.2 < crit < 3.2  # simultaneous over 12 cells, wider than 1.96
     width = boot.tidy()["conf_high"] - boot.tidy()["conf_low"]
     np.testing.assert_allclose(width, 2 * crit * boot.tidy()["std_error"])
@@ -139,7 +140,7 @@ def test_clustered_errors_at_least_unit_errors_when_clusters_share_shocks(mpdta)
     d = mpdta.copy()
     d["state"] = d["countyreal"] // 1000
     clustered = fit_did(
-        d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat", cluster="state"
+        d, outcome="lemp", unit="countyreal", time="year", group="first.treat", cluster="state"
     )
     assert clustered.n_clusters == d["state"].nunique()
     assert "clusters" in clustered.cov_type
@@ -153,8 +154,8 @@ def test_covariates_and_methods_agree_roughly(mpdta):
             outcome="lemp",
             unit="countyreal",
             time="year",
-            cohort="first.treat",
-            covariates=["lpop"],
+            group="first.treat",
+            controls=["lpop"],
             method=method,
         )
         out[method] = r.tidy()["estimate"].to_numpy()
@@ -170,11 +171,11 @@ def test_not_yet_treated_controls_use_more_units(mpdta, res):
         outcome="lemp",
         unit="countyreal",
         time="year",
-        cohort="first.treat",
+        group="first.treat",
         control="not_yet",
     )
-    cells = ny.extra["cells"].set_index(["group", "time"])
-    never = res.extra["cells"].set_index(["group", "time"])
+    cells = ny.tables["cells"].set_index(["group", "time"])
+    never = res.tables["cells"].set_index(["group", "time"])
     assert cells.loc[(2004, 2005), "n_control"] > never.loc[(2004, 2005), "n_control"]
 
 
@@ -185,7 +186,7 @@ def test_universal_base_period_has_a_zero_reference_cell(mpdta):
             outcome="lemp",
             unit="countyreal",
             time="year",
-            cohort="first.treat",
+            group="first.treat",
             base_period="universal",
         )
         .tidy()
@@ -201,32 +202,32 @@ def test_universal_base_period_has_a_zero_reference_cell(mpdta):
 def test_no_never_treated_with_never_control(mpdta):
     d = mpdta[mpdta["first.treat"] > 0]
     with pytest.raises(NoVariationError, match="no never-treated units.*control='not_yet'"):
-        fit_did(d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+        fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat")
 
 
 def test_cohort_varying_within_unit(mpdta):
     d = mpdta.copy()
     d.loc[d.index[0], "first.treat"] = 2006
     with pytest.raises(EstimationError, match="varies within 1 unit"):
-        fit_did(d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+        fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat")
 
 
 def test_time_with_gaps(mpdta):
     d = mpdta[mpdta["year"] != 2005]
     with pytest.raises(EstimationError, match=r"not evenly spaced \(gaps at 2004->2006\)"):
-        fit_did(d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+        fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat")
 
 
 def test_unbalanced_panel_refused_unless_allowed(mpdta):
     d = mpdta.drop(index=mpdta.index[[1, 7]])
     with pytest.raises(EstimationError, match="unbalanced: 2 of 500 units"):
-        fit_did(d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+        fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat")
     r = fit_did(
         d,
         outcome="lemp",
         unit="countyreal",
         time="year",
-        cohort="first.treat",
+        group="first.treat",
         allow_unbalanced_panel=True,
     )
     assert any("unbalanced" in n for n in r.notes)
@@ -237,7 +238,7 @@ def test_units_treated_in_the_first_period_are_dropped_with_a_warning(mpdta):
     d = mpdta.copy()
     d.loc[d["countyreal"] == d["countyreal"].iloc[0], "first.treat"] = 2003
     with pytest.warns(DroppedRowsWarning, match="dropped 1 units already treated"):
-        r = fit_did(d, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+        r = fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat")
     assert r.nobs == 499
 
 
@@ -249,7 +250,7 @@ def test_small_groups_are_reported(mpdta):
         )
     ]
     with pytest.warns(UserWarning, match=r"small groups.*2006 \(3 units\)"):
-        r = fit_did(keep, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+        r = fit_did(keep, outcome="lemp", unit="countyreal", time="year", group="first.treat")
     assert any("2006 (3 units)" in w for w in r.warnings)
 
 
@@ -257,13 +258,51 @@ def test_unknown_column_and_bad_options(mpdta):
     with pytest.raises(
         EstimationError, match=r"column\(s\) wage not in the data; it has year, countyreal"
     ):
-        fit_did(mpdta, outcome="wage", unit="countyreal", time="year", cohort="first.treat")
+        fit_did(mpdta, outcome="wage", unit="countyreal", time="year", group="first.treat")
     with pytest.raises(ValueError, match="control='nevertreated'; choose one of never, not_yet"):
         fit_did(
             mpdta,
             outcome="lemp",
             unit="countyreal",
             time="year",
-            cohort="first.treat",
+            group="first.treat",
             control="nevertreated",
         )  # type: ignore[arg-type]
+
+
+def test_spec_is_frozen_and_kept_on_the_result_and_its_aggregations(res):
+    import dataclasses
+
+    from lbc_eval.estimation.did import DidSpec
+
+    assert isinstance(res.spec, DidSpec)
+    assert (res.spec.group, res.spec.reps, res.spec.boot_weights) == ("first.treat", 0, "auto")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.spec.reps = 9  # type: ignore[misc]
+    assert res.aggregate("simple").spec == res.spec
+    with pytest.raises(ValueError, match="boot_weights='uniform'"):
+        DidSpec(outcome="y", unit="u", time="t", group="g", boot_weights="uniform")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="reps=-1"):
+        DidSpec(outcome="y", unit="u", time="t", group="g", reps=-1)
+
+
+def test_pretest_is_a_diagnostics_row(res):
+    from lbc_eval.estimation.results import DIAGNOSTIC_COLUMNS
+
+    assert tuple(res.diagnostics.columns) == DIAGNOSTIC_COLUMNS
+    row = res.diagnostic("pretest")
+    assert res.pretest() == {"statistic": row["statistic"], "df": int(row["df"]),
+                             "p_value": row["p_value"]}  # fmt: skip
+    assert list(res.tables["groups"].columns) == ["group", "units"]
+    assert res.tables["groups"]["units"].sum() == res.nobs
+
+
+@pytest.mark.parametrize("kind", ["webb", "normal", "mammen"])
+def test_other_multiplier_weights_agree_with_the_analytic_errors(mpdta, res, kind):
+    boot = fit_did(mpdta, outcome="lemp", unit="countyreal", time="year", group="first.treat",
+                   reps=999, boot_weights=kind, seed=1)  # fmt: skip
+    ratio = boot.tidy()["std_error"] / res.tidy()["std_error"]
+    assert ratio.between(0.85, 1.15).all()
+    assert kind in boot.cov_type
+    agg = boot.aggregate("simple", reps=0)
+    assert agg.critical_value is None and "analytic" in agg.cov_type

@@ -75,7 +75,7 @@ def test_adjust_pvalues_across_outcomes():
     c = cohort_for("small", 11)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = {o: fit_dose_response(c.panel, outcome=o) for o in ("sdq_total", "attendance")}
+        results = {o: fit_dose_response(c, outcome=o) for o in ("sdq_total", "attendance")}
     rw = adjust_pvalues(results, term="ame")
     assert rw["outcome"].tolist() == ["sdq_total", "attendance"]
     assert (rw["p_adjusted"] >= rw["p_value"] - 1e-12).all()

@@ -83,7 +83,7 @@ def test_equals_pyfixest_wildboottest(kind):
 
     df = _toy(seed=5)
     fit = _fit(df)
-    bt = wcr_test(fit, np.array([1.0, 0.0]), reps=999, weights=kind, seed=42, ci=False)
+    bt = wcr_test(fit, np.array([1.0, 0.0]), reps=999, boot_weights=kind, seed=42, ci=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = pf.feols("y ~ x + z | unit + t", data=df, vcov={"CRV1": "school"})
@@ -106,7 +106,7 @@ def test_exact_identities():
     # full enumeration: every sign vector once, p-values on the 1/2^G grid
     small = _toy(seed=2, G=8)
     fs = _fit(small)
-    e = wcr_test(fs, R, reps=9999, weights="rademacher", ci=False)
+    e = wcr_test(fs, R, reps=9999, boot_weights="rademacher", ci=False)
     assert e.full_enumeration and e.reps == 2**8
     assert (e.p_value * 2**8) == pytest.approx(round(e.p_value * 2**8))
 
@@ -186,7 +186,7 @@ def test_draws_follow_the_weight_distributions():
     assert draw_weights(labels, 99, "auto").kind == "rademacher"
     assert not draw_weights(labels, 99, "rademacher").full_enumeration
     with pytest.raises(SpecError, match="boot_weights"):
-        draw_weights(labels, 99, "mammen")  # type: ignore[arg-type]
+        draw_weights(labels, 99, "uniform")  # type: ignore[arg-type]
 
 
 def test_public_api_on_results_and_fits():
@@ -195,7 +195,7 @@ def test_public_api_on_results_and_fits():
         warnings.simplefilter("ignore")
         r = fit_fe(df, outcome="y", treatment=["x", "z"], unit="unit", time="t",
                    cluster="school")  # fmt: skip
-    assert r.extra["boot"]["x"].p_value == r.p_value("x")
+    assert r.tests["x"].boot.p_value == r.p_value("x")
     again = wild_bootstrap(r, term="x")
     assert again.p_value == r.p_value("x")
     both = wild_bootstrap(r.raw, contrast={"x": 1.0, "z": -1.0}, reps=499)
@@ -206,3 +206,35 @@ def test_public_api_on_results_and_fits():
         wild_bootstrap(r.raw, term="w")
     with pytest.raises(EstimationError, match="clustered by"):
         wild_bootstrap(r, term="x", cluster="county")
+
+
+@pytest.mark.parametrize("kind", ["rademacher", "webb", "normal", "mammen"])
+def test_every_weight_distribution_has_mean_zero_and_variance_one(kind):
+    """200,000 draws: the sample mean within 0.01 of 0 and variance within 0.02 of 1 (the
+    Monte Carlo SDs are about 0.0022 and 0.003-0.005); Mammen's third moment is 1."""
+    v = draw_weights(np.arange(40), 5000, kind, seed=7).v.ravel()
+    assert v.size == 200_000
+    assert abs(v.mean()) < 0.01
+    assert abs(v.var() - 1) < 0.02
+    if kind == "mammen":
+        assert set(np.round(np.unique(v), 6)) == {round(-(np.sqrt(5) - 1) / 2, 6),
+                                                   round((np.sqrt(5) + 1) / 2, 6)}  # fmt: skip
+        assert abs((v**3).mean() - 1) < 0.05
+
+
+@pytest.mark.parametrize("kind", ["mammen", "normal"])
+def test_mammen_and_normal_equal_pyfixest_wildboottest(kind):
+    """The same reference as Rademacher and Webb: the same seed draws the same weights."""
+    pytest.importorskip("wildboottest")
+    import pyfixest as pf
+
+    df = _toy(seed=5)
+    fit = _fit(df)
+    bt = wcr_test(fit, np.array([1.0, 0.0]), reps=999, boot_weights=kind, seed=42, ci=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = pf.feols("y ~ x + z | unit + t", data=df, vcov={"CRV1": "school"})
+        ref = m.wildboottest(reps=999, param="x", seed=42,
+                             weights_type="norm" if kind == "normal" else kind)  # fmt: skip
+    assert bt.statistic == pytest.approx(float(ref["t value"]), rel=1e-6)
+    assert bt.p_value == pytest.approx(float(ref["Pr(>|t|)"]), abs=1e-12)

@@ -1,0 +1,102 @@
+"""Every setting of a staggered DiD in one frozen object: :class:`DidSpec`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from lbc_eval.estimation.inference.wild import BOOT_WEIGHTS, BootWeights
+
+Control = Literal["never", "not_yet"]
+Method = Literal["reg", "ipw", "dr"]
+BasePeriod = Literal["varying", "universal"]
+_CHOICES = {
+    "control": ("never", "not_yet"),
+    "method": ("reg", "ipw", "dr"),
+    "base_period": ("varying", "universal"),
+    "boot_weights": ("auto", *BOOT_WEIGHTS),
+}
+
+
+def check_choice(name: str, value: str) -> None:
+    """ValueError naming the allowed values when ``value`` is not one of them."""
+    if value not in _CHOICES[name]:
+        raise ValueError(f"{name}={value!r}; choose one of {', '.join(_CHOICES[name])}")
+
+
+@dataclass(frozen=True)
+class DidSpec:
+    """The settings of :func:`~lbc_eval.estimation.did.fit_did`, checked when built.
+
+    Attributes
+    ----------
+    outcome, unit, time : str
+        Columns of the outcome, the unit id and the (evenly spaced, numeric) period.
+    group : str
+        Column of the unit's first treated period (0 or missing: never treated).
+    controls : tuple of str
+        Conditioning covariates (their base-period values enter).
+    control : {"never", "not_yet"}
+        Comparison units: never treated, or not yet treated (plus never treated).
+    method : {"reg", "ipw", "dr"}
+        Outcome regression, standardised IPW or doubly robust.
+    base_period : {"varying", "universal"}
+    anticipation : int
+        Periods of anticipation.
+    cluster : str or None
+        Cluster variable above the unit (None: units are the clusters).
+    alpha : float
+        1 - confidence level.
+    reps : int
+        Multiplier-bootstrap draws; 0 means analytic standard errors only.
+    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
+        Multiplier weight distribution (``"auto"``: Rademacher, as ``did``).
+    seed : int or None
+        Seed of the bootstrap.
+    allow_unbalanced_panel : bool
+        Keep units that miss periods.
+    min_group_size : int
+        Groups with fewer units (plus one per covariate) are reported in the warnings.
+    """
+
+    outcome: str
+    unit: str
+    time: str
+    group: str
+    controls: tuple[str, ...] = ()
+    control: Control = "never"
+    method: Method = "reg"
+    base_period: BasePeriod = "varying"
+    anticipation: int = 0
+    cluster: str | None = None
+    alpha: float = 0.05
+    reps: int = 0
+    boot_weights: BootWeights = "auto"
+    seed: int | None = 0
+    allow_unbalanced_panel: bool = False
+    min_group_size: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("control", "method", "base_period", "boot_weights"):
+            check_choice(name, getattr(self, name))
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"alpha={self.alpha} must lie in (0, 1)")
+        if self.reps < 0:
+            raise ValueError(f"reps={self.reps}: bootstrap draws cannot be negative (0: none)")
+        if self.anticipation < 0:
+            raise ValueError(f"anticipation={self.anticipation} cannot be negative")
+        object.__setattr__(self, "controls", tuple(self.controls))
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column the estimator reads, once each."""
+        cols = [self.outcome, self.unit, self.time, self.group, *self.controls]
+        return list(dict.fromkeys([*cols, *([self.cluster] if self.cluster else [])]))
+
+    def formula(self) -> str:
+        """The one-line description kept in the result's ``formula``."""
+        x = f", x={'+'.join(self.controls)}" if self.controls else ""
+        return (
+            f"{self.outcome} ~ ATT(g,t) | control={self.control}, method={self.method}, "
+            f"base={self.base_period}, anticipation={self.anticipation}{x}"
+        )

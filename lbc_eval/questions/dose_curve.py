@@ -1,0 +1,177 @@
+r"""The dose-response's pieces: the dose pairs, their checks, spline bases, bins and the curve.
+
+Used by :func:`lbc_eval.questions.mentoring.fit_dose_response`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from lbc_eval.data.terms import term_index
+from lbc_eval.errors import EstimationError, NoVariationError, SpecError
+from lbc_eval.estimation.within import WithinFit
+
+
+def natural_spline(x: np.ndarray, knots: Sequence[float]) -> np.ndarray:
+    r"""Natural cubic spline basis without intercept (Hastie, Tibshirani & Friedman, eq. 5.4).
+
+    With knots :math:`\xi_1 < \dots < \xi_K`: :math:`N_1(x) = x` and
+    :math:`N_{k+1}(x) = d_k(x) - d_{K-1}(x)`, :math:`d_k(x) = \frac{(x-\xi_k)_+^3 -
+    (x-\xi_K)_+^3}{\xi_K - \xi_k}`, :math:`k = 1..K-2`: cubic between the knots, linear
+    beyond the boundary knots. Returns an (n, K-1) array; every column is 0 at :math:`x = 0`
+    when :math:`\xi_1 \ge 0`.
+    """
+    x = np.asarray(x, dtype=float)
+    k = np.asarray(knots, dtype=float)
+    last = k[-1]
+
+    def d(j: int) -> np.ndarray:
+        return (np.maximum(x - k[j], 0) ** 3 - np.maximum(x - last, 0) ** 3) / (last - k[j])
+
+    cols = [x] + [d(j) - d(len(k) - 2) for j in range(len(k) - 2)]
+    return np.column_stack(cols)
+
+
+def saturation(x: np.ndarray, scale: float) -> np.ndarray:
+    """The saturation basis :math:`1 - e^{-x/c_0}` (one column)."""
+    return (1 - np.exp(-np.asarray(x, dtype=float) / scale))[:, None]
+
+
+def bin_labels(bins: Sequence[int]) -> list[str]:
+    """``(0, 1, 3, 6)`` -> ``["0", "1-2", "3-5", "6+"]`` (integer doses)."""
+    out = []
+    for lo, hi in zip(bins, [*bins[1:], None], strict=True):
+        out.append(f"{lo}+" if hi is None else (f"{lo}" if hi == lo + 1 else f"{lo}-{hi - 1}"))
+    return out
+
+
+def smooth_basis(
+    spline: str,
+    df: int,
+    scale: float | None,
+    c: np.ndarray,
+    fit_b: WithinFit,
+    c_all: np.ndarray,
+    n_ctrl: int,
+) -> tuple[Any, list[float], float | None]:
+    """The basis function, its knots, and the saturation scale (profiled when None).
+
+    The profile reuses the binned fit's rows and demeaned controls: the within residual sum
+    of squares of each candidate :math:`c_0` on a grid, all candidates demeaned at once.
+    """
+    if spline == "natural":
+        if df < 1:
+            raise SpecError("df", f"the spline needs at least one basis function, got {df}")
+        hi = float(np.quantile(c, 0.95))
+        inner = (
+            np.quantile(c[(c > 0) & (c < hi)], np.linspace(0, 1, df + 1)[1:-1]) if df > 1 else []
+        )
+        knots = sorted({0.0, *map(float, inner), hi})
+        if len(knots) < 2 or hi <= 0:
+            raise EstimationError("the dose is zero almost everywhere: no curve to fit")
+        return (lambda x: natural_spline(x, knots)), knots, None
+    if scale is not None:
+        if scale <= 0:
+            raise SpecError("scale", f"must be positive, got {scale}")
+        return (lambda x: saturation(x, scale)), [scale], scale
+    grid = np.geomspace(0.5, 30, 40)
+    dose = c_all[fit_b.design.rows]
+    cand = fit_b.project(np.column_stack([saturation(dose, s0)[:, 0] for s0 in grid]))
+    Zd = fit_b.Xd[:, fit_b.Xd.shape[1] - n_ctrl :]
+    ssr = []
+    for j in range(grid.size):
+        A = np.column_stack([cand[:, j], Zd])
+        beta, *_ = np.linalg.lstsq(A, fit_b.yd, rcond=None)
+        r = fit_b.yd - A @ beta
+        ssr.append(float(r @ r))
+    best = float(grid[int(np.argmin(ssr))])
+    return (lambda x: saturation(x, best)), [], best
+
+
+def curve_table(fit: WithinFit, basis: Any, k: int, c: np.ndarray, alpha: float) -> pd.DataFrame:
+    r"""The smooth curve :math:`\hat f(c) - \hat f(0)` on the doses 0..max(15, q99), with
+    pointwise CRV1 :math:`t(G-1)` intervals: :math:`se = \sqrt{b'Vb}`, :math:`b = B(c) - B(0)`."""
+    grid = np.arange(0, int(max(15, np.quantile(c, 0.99))) + 1, dtype=float)
+    B = np.zeros((grid.size, len(fit.names)))
+    B[:, :k] = basis(grid) - basis(np.zeros(1))
+    est = B @ fit.coef
+    se = np.sqrt(np.einsum("ij,jk,ik->i", B, fit.vcov, B))
+    crit = stats.t.ppf(1 - alpha / 2, fit.df_t)
+    return pd.DataFrame(
+        {
+            "dose": grid,
+            "estimate": est,
+            "std_error": se,
+            "conf_low": est - crit * se,
+            "conf_high": est + crit * se,
+        }
+    )
+
+
+def dose_pairs(
+    panel: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: Sequence[str],
+    lag: int,
+    unit: str,
+    time: str,
+    cluster: str,
+    controls: Sequence[str],
+    sample: str,
+) -> pd.DataFrame:
+    """One row per child-term ``t`` (enrolled again at ``t + lag``): dose at ``t``, cluster at
+    ``t``, outcome and controls at ``t + lag``; only mentored child-terms when ``sample`` is
+    ``"paired"``."""
+    tv = panel[time]
+    t = tv.to_numpy(dtype="int64") if pd.api.types.is_integer_dtype(tv) else term_index(tv)
+    dose_v = panel[list(treatment)].astype("float64").sum(axis=1, skipna=False)
+    now = pd.DataFrame(
+        {"u": panel[unit].to_numpy(), "t": t, "dose": dose_v.to_numpy(), time: tv.to_numpy()}
+    )
+    now["cl"] = panel[cluster].to_numpy()
+    if sample == "paired":
+        now = now[(panel["mentor_role"].astype("string") != "none").fillna(False).to_numpy()]
+    nxt = pd.DataFrame({"u": panel[unit].to_numpy(), "t": t - lag})
+    nxt["y"] = pd.to_numeric(panel[outcome], errors="coerce").astype("float64").to_numpy()
+    nxt = nxt.rename(columns={"y": f"{outcome}[t+{lag}]"})
+    for c in controls:
+        nxt[c] = panel[c].to_numpy()
+    pairs = now.merge(nxt, on=["u", "t"], how="inner", validate="one_to_one")
+    return pairs.rename(columns={"u": unit, "cl": cluster}).dropna(subset=["dose"])
+
+
+def check_bins(bins: Sequence[int], lag: int) -> list[int]:
+    """The bins' left edges as ints; :class:`SpecError` unless they start at 0 and increase
+    (and ``lag`` is at least 1)."""
+    if lag < 1:
+        raise SpecError("lag", f"must be at least 1 term, got {lag}")
+    edges = [int(b) for b in bins]
+    if not edges or edges[0] != 0 or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+        raise SpecError("bins", f"left edges must start at 0 and increase, got {list(bins)}")
+    return edges
+
+
+def check_pairs(pairs: pd.DataFrame, *, lag: int, sample: str, dose_cols: list[str]) -> None:
+    """Refuse pairs that cannot identify a dose-response: none, negative or constant doses."""
+    if pairs.empty:
+        raise EstimationError(
+            f"no child is observed in two terms {lag} apart"
+            + (" after a mentored term" if sample == "paired" else "")
+            + "; the dose-response needs a panel"
+        )
+    if (pairs["dose"] < 0).any():
+        raise EstimationError(
+            f"the dose is negative in {int((pairs['dose'] < 0).sum()):,} child-terms; contacts "
+            f"are counts: fix those values (or the columns summed: {', '.join(dose_cols)})"
+        )
+    if pairs["dose"].nunique() < 2:
+        raise NoVariationError(
+            f"the dose takes the single value {pairs['dose'].iloc[0]:g} in all "
+            f"{len(pairs):,} child-terms: there is nothing to compare"
+        )
