@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,20 +21,59 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+_NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "out", "build", "*.egg-info", "__pycache__",
+                                     ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints")
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
+def wheel(tmp_path_factory) -> Path:
+    """A wheel built from a clean copy of the project (no stale build/ folder can leak in)."""
+    source = tmp_path_factory.mktemp("source") / "lbc_eval"
+    shutil.copytree(ROOT, source, symlinks=True, ignore=_NOT_SOURCE)
     wheels = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+        [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation",
          "--quiet", "--wheel-dir", str(wheels)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert build.returncode == 0, build.stderr[-2000:]
-    (wheel,) = wheels.glob("lbc_eval-*.whl")
+    (path,) = wheels.glob("lbc_eval-*.whl")
+    return path
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
     site = tmp_path_factory.mktemp("site")
     with zipfile.ZipFile(wheel) as z:
         z.extractall(site)
     return site
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}  # fmt: skip
+
+
+def test_wheel_holds_the_project_files_and_nothing_else(wheel):
+    """The same bytes as the project's folders: the package's modules, the codebook, the
+    notebooks, the example cohort (data/synthetic) and the reference data."""
+    with zipfile.ZipFile(wheel) as z:
+        inside = {n: z.read(n) for n in z.namelist() if n.startswith("lbc_eval/")}
+    package = ROOT / "lbc_eval"
+    expected = {
+        **{f"lbc_eval/{k}": v for k, v in _files(package).items()
+           if not k.startswith(("notebooks/", "data/synthetic/"))},
+        **{f"lbc_eval/data/synthetic/{k}": v
+           for k, v in _files(ROOT / "data" / "synthetic").items()},
+        **{f"lbc_eval/notebooks/{p.name}": p.read_bytes()
+           for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))},
+    }  # fmt: skip
+    missing = sorted(set(expected) - set(inside))
+    assert not missing, f"not in the wheel: {missing}"
+    extra = sorted(set(inside) - set(expected))
+    assert not extra, f"in the wheel but not in the project: {extra}"
+    changed = sorted(k for k in expected if inside[k] != expected[k])
+    assert not changed, f"differ in the wheel: {changed}"
 
 
 def _run(site: Path, cwd: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
