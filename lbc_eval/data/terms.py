@@ -78,12 +78,17 @@ def term_index(term: Terms, origin: str | None = None) -> np.ndarray:
 
 def academic_year(term: Terms) -> np.ndarray:
     """The academic year of each term (``2024`` for ``2024-1`` and ``2024-2``)."""
-    return term_index(term) // 2
+    return index_year(term_index(term))
 
 
 def semester(term: Terms) -> np.ndarray:
     """The semester of each term: 1 autumn, 2 spring."""
     return term_index(term) % 2 + 1
+
+
+def index_year(index: int | np.ndarray) -> np.ndarray:
+    """The academic year of absolute term indices (``4049`` -> ``2024``)."""
+    return np.asarray(index, dtype=np.int64) // 2
 
 
 def year_start(year: int | np.ndarray | pd.Series) -> np.ndarray:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from lbc_eval.data.codebook import OUTCOMES
 from lbc_eval.data.cohort import Cohort
-from lbc_eval.data.terms import term_index, term_label, year_start
+from lbc_eval.data.terms import index_year, term_index, term_label, year_start
 from lbc_eval.errors import EstimationError, UnknownColumnError
 from lbc_eval.estimation.did import Control, DidResult, Method, fit_did, fit_twfe_event_study
 from lbc_eval.estimation.inference.wild import BootWeights
@@ -122,8 +122,8 @@ def _carry_forward(exits: pd.DataFrame, *, last: int) -> pd.DataFrame:
     grade = exits["grade"].to_numpy()
     k = np.arange(1, max(1, last - int(per.min())) + 1)
     future = per[:, None] + k[None, :]
-    # the grade rises at each autumn term (even index) after the exit
-    autumns = (future // 2) - (per[:, None] // 2)
+    # the grade rises at each new academic year after the exit
+    autumns = index_year(future) - index_year(per[:, None])
     keep = (future <= last) & (grade[:, None] + autumns <= 9)
     i, j = np.nonzero(keep)
     out = pd.DataFrame(

@@ -9,6 +9,7 @@ import pytest
 from lbc_eval import SchemaError
 from lbc_eval.data.terms import (
     academic_year,
+    index_year,
     make_term,
     ordered_terms,
     semester,
@@ -33,6 +34,7 @@ def test_label_year_and_semester_invert_the_index():
     idx = term_index(labels)
     assert [term_label(k) for k in idx] == labels
     assert academic_year(labels).tolist() == [int(x[:4]) for x in labels]
+    assert index_year(idx).tolist() == academic_year(labels).tolist()
     assert semester(labels).tolist() == [int(x[-1]) for x in labels]
     assert (term_index([make_term(y, 1) for y in range(2019, 2031)]) == year_start(
         np.arange(2019, 2031))).all()
