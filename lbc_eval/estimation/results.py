@@ -40,9 +40,10 @@ TIDY_COLUMNS: tuple[str, ...] = (
     "outcome",
 )
 
-#: The columns of :attr:`Result.diagnostics`, in order: what was tested, its statistic, degrees
-#: of freedom (NaN when none), p-value (NaN when not a test) and a plain-language note.
-DIAGNOSTIC_COLUMNS: tuple[str, ...] = ("diagnostic", "statistic", "df", "p_value", "note")
+#: The columns of :attr:`Result.diagnostics`, in order: the check's name, its statistic, degrees
+#: of freedom (NaN when none), p-value (NaN when not a test), whether the design passed it
+#: (True, False, or NA when it only informs) and a plain-language message.
+DIAGNOSTIC_COLUMNS: tuple[str, ...] = ("check", "statistic", "df", "p_value", "passed", "message")
 
 #: Given the truth dict and a tidy frame, return the true value for each row (NaN if none).
 TruthLookup = Callable[[Mapping[str, Any], pd.DataFrame], Sequence[float]]
@@ -51,8 +52,9 @@ TruthLookup = Callable[[Mapping[str, Any], pd.DataFrame], Sequence[float]]
 def diagnostics_frame(rows: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
     """A diagnostics frame with exactly :data:`DIAGNOSTIC_COLUMNS` (missing cells NaN/"")."""
     frame = pd.DataFrame(list(rows), columns=list(DIAGNOSTIC_COLUMNS))
-    frame = frame.astype({"diagnostic": str, "statistic": float, "df": float, "p_value": float})
-    frame["note"] = frame["note"].fillna("").astype(str)
+    frame = frame.astype({"check": str, "statistic": float, "df": float, "p_value": float,
+                          "passed": "boolean"})  # fmt: skip
+    frame["message"] = frame["message"].fillna("").astype(str)
     return frame
 
 
@@ -94,7 +96,7 @@ class Result:
         The underlying fit(s), for power users (see the table below).
     diagnostics : DataFrame
         Tests of the model as a whole, one per row, with exactly the columns
-        :data:`DIAGNOSTIC_COLUMNS` = ``diagnostic, statistic, df, p_value, note`` (empty
+        :data:`DIAGNOSTIC_COLUMNS` = ``check, statistic, df, p_value, passed, message`` (empty
         when the estimator has none).
     tables : mapping of str to DataFrame
         Named auxiliary tables (see the table below).
@@ -251,9 +253,9 @@ class Result:
 
     def diagnostic(self, name: str) -> pd.Series:
         """The row of :attr:`diagnostics` named ``name`` (KeyError when there is none)."""
-        hit = self.diagnostics[self.diagnostics["diagnostic"] == name]
+        hit = self.diagnostics[self.diagnostics["check"] == name]
         if hit.empty:
-            have = ", ".join(self.diagnostics["diagnostic"]) or "none"
+            have = ", ".join(self.diagnostics["check"]) or "none"
             raise KeyError(f"no diagnostic {name!r}; this result has {have}")
         return hit.iloc[0]
 

@@ -132,7 +132,7 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
         boot_weights=spec.boot_weights,
     )
     se = np.where(reference | ~np.isfinite(cells.att), np.nan, se)
-    diagnostics, pre_notes = pretest(cells, reference, panel.y.shape[0])
+    diagnostics, pre_notes = pretest(cells, reference, panel.y.shape[0], spec.alpha)
     n_cl = int(panel.cluster.max()) + 1 if panel.cluster is not None else None
     never = int((~np.isfinite(panel.group)).sum())
     groups = pd.DataFrame(
@@ -195,7 +195,9 @@ def check_design(data: pd.DataFrame, panel: Panel, spec: DidSpec) -> tuple[list[
     return warns, sizes
 
 
-def pretest(cells: Cells, reference: np.ndarray, n: int) -> tuple[pd.DataFrame, list[str]]:
+def pretest(
+    cells: Cells, reference: np.ndarray, n: int, alpha: float
+) -> tuple[pd.DataFrame, list[str]]:
     r"""The diagnostics frame with the Wald pre-test, and a note when it cannot be computed.
 
     :math:`W = n\,\hat\theta_{pre}'\hat V_{pre}^{-1}\hat\theta_{pre}`,
@@ -215,12 +217,15 @@ def pretest(cells: Cells, reference: np.ndarray, n: int) -> tuple[pd.DataFrame, 
             "the pre-test was not computed: the pre-period covariance is singular"
         ]
     k = int(pre.sum())
+    p = float(stats.chi2.sf(W, k))
     row = {
-        "diagnostic": "pretest",
+        "check": "pretest",
         "statistic": W,
         "df": float(k),
-        "p_value": float(stats.chi2.sf(W, k)),
-        "note": f"Wald test that all {k} pre-treatment ATT(g,t) are zero (chi2)",
+        "p_value": p,
+        "passed": p >= alpha,
+        "message": f"Wald test that all {k} pre-treatment ATT(g,t) are zero (chi2): "
+        + ("not rejected" if p >= alpha else f"rejected at {alpha:g}; parallel trends in doubt"),
     }
     return diagnostics_frame([row]), []
 

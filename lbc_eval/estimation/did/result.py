@@ -69,7 +69,7 @@ class DidResult(Result):
     def pretest(self) -> dict[str, float]:
         """Wald pre-test that every pre-treatment ATT(g,t) is zero: statistic, df, p-value
         (empty when there are no pre-treatment cells; the ``pretest`` row of ``diagnostics``)."""
-        hit = self.diagnostics[self.diagnostics["diagnostic"] == "pretest"]
+        hit = self.diagnostics[self.diagnostics["check"] == "pretest"]
         if hit.empty:
             return {}
         row = hit.iloc[0]
