@@ -111,24 +111,38 @@ class Result:
     -----
     What each estimator puts where:
 
-    ================  ============================  ===========  ==============================
-    estimator         ``raw``                       diagnostics  ``tables``
-    ================  ============================  ===========  ==============================
-    fe                the ``WithinFit``             (none)       (none)
-    dose_response     dict ``binned``, ``smooth``,  (none)       ``curve``, ``bins``, ``basis``
-                      ``naive``: ``WithinFit``
-    training          dict ``fe``, ``naive``:       (none)       ``variance``, ``icc`` (with
-                      ``WithinFit``; ``multilevel``              the multilevel model)
-                      : statsmodels MixedLM result
-    did, policy       None; for an aggregation the  ``pretest``  ``cells``, ``groups``
-                      ATT(g,t) ``DidResult``        (ATT(g,t))   (ATT(g,t) only)
-    twfe event study  the pyfixest ``Feols`` fit    (none)       (none)
-    ================  ============================  ===========  ==============================
+    ================  ============================  ================  =========================
+    estimator         ``raw``                       diagnostics       ``tables``
+    ================  ============================  ================  =========================
+    fe                the ``WithinFit``             (none)            (none)
+    dose_response     dict ``binned``, ``smooth``,  ``lead_placebo``  ``curve``, ``bins``,
+                      ``naive``: ``WithinFit``;     ``first_stage``   ``basis``
+                      ``iv``: the 2SLS fits         ``iv_vs_within``
+    training          dict ``fe``, ``naive``,       ``schools``       ``variance``, ``icc``
+                      ``lead``: ``WithinFit``;      ``lead_placebo``  (with the multilevel
+                      ``multilevel``: MixedLM                         model)
+    did, policy       None; for an aggregation the  ``pretest``;      ``cells``, ``groups``
+                      ATT(g,t) ``DidResult``        policy also       (ATT(g,t) only)
+                                                    ``treated_
+                                                    destinations``
+    twfe event study  the pyfixest ``Feols`` fit    (none)            (none)
+    ================  ============================  ================  =========================
 
     ``pretest``
-        Wald test that every pre-treatment ATT(g,t) is zero: ``statistic`` :math:`n
-        \\hat\\theta' \\hat V^{-1} \\hat\\theta`, ``df`` the number of cells, ``p_value`` from
-        :math:`\\chi^2_{df}`.
+        That every pre-treatment ATT(g,t) is zero: the Wald statistic :math:`n
+        \\hat\\theta' \\hat V^{-1} \\hat\\theta` with :math:`\\chi^2_{df}` p-value
+        (``fit_did``'s default), or, for the enrolment policy, the averaged pre-adoption effect
+        against permutations of adoption years across destinations (its ``message`` says which).
+    ``lead_placebo``
+        Next period's treatment added beside this period's: it cannot have caused this period's
+        outcome, so a non-zero coefficient (``passed`` False) means treatment follows the
+        outcome's own movements (mentors responding to a bad term; schools that train while
+        improving anyway) and the main estimate is biased.
+    ``first_stage``, ``iv_vs_within``
+        Strength of the school-term supply instrument (cluster-robust F, passes at 10) and the
+        within-minus-IV difference of the AME with its school-clustered t.
+    ``schools``, ``treated_destinations``
+        How many clusters carry the estimate, and what that means for inference.
     ``curve``
         ``dose, estimate, std_error, conf_low, conf_high``: the smooth curve
         :math:`\\hat f(c) - \\hat f(0)` on a grid of doses, pointwise CRV1 :math:`t(G-1)` band.

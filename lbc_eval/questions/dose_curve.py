@@ -1,11 +1,12 @@
-r"""The dose-response's pieces: the dose pairs, their checks, spline bases, bins and the curve.
+r"""The dose-response's pieces: the dose pairs (with the lead dose and the leave-one-out
+supply), their checks, spline bases, bins, the curve and the synthetic truth's curve.
 
 Used by :func:`lbc_eval.questions.mentoring.fit_dose_response`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -127,7 +128,14 @@ def dose_pairs(
 ) -> pd.DataFrame:
     """One row per child-term ``t`` (enrolled again at ``t + lag``): dose at ``t``, cluster at
     ``t``, outcome and controls at ``t + lag``; only mentored child-terms when ``sample`` is
-    ``"paired"``."""
+    ``"paired"``.
+
+    Two more columns serve the checks of :mod:`lbc_eval.questions.mentoring_checks`:
+    ``dose_lead``, the same child's dose in the outcome term ``t + lag`` (the lead), and
+    ``supply``, the leave-one-out mean dose of the *other* mentored children of the same
+    cluster in term ``t`` (NaN when the child is the only one there); without a
+    ``mentor_role`` column every child-term counts as mentored.
+    """
     tv = panel[time]
     t = tv.to_numpy(dtype="int64") if pd.api.types.is_integer_dtype(tv) else term_index(tv)
     dose_v = panel[list(treatment)].astype("float64").sum(axis=1, skipna=False)
@@ -135,15 +143,35 @@ def dose_pairs(
         {"u": panel[unit].to_numpy(), "t": t, "dose": dose_v.to_numpy(), time: tv.to_numpy()}
     )
     now["cl"] = panel[cluster].to_numpy()
+    if "mentor_role" in panel.columns:
+        paired = (panel["mentor_role"].astype("string") != "none").fillna(False).to_numpy()
+    else:
+        paired = np.ones(len(panel), dtype=bool)
+    now["supply"] = leave_one_out(now["cl"], now["t"], now["dose"].where(paired))
     if sample == "paired":
-        now = now[(panel["mentor_role"].astype("string") != "none").fillna(False).to_numpy()]
+        now = now[paired]
     nxt = pd.DataFrame({"u": panel[unit].to_numpy(), "t": t - lag})
     nxt["y"] = pd.to_numeric(panel[outcome], errors="coerce").astype("float64").to_numpy()
     nxt = nxt.rename(columns={"y": f"{outcome}[t+{lag}]"})
     for c in controls:
         nxt[c] = panel[c].to_numpy()
+    nxt["dose_lead"] = dose_v.to_numpy()
     pairs = now.merge(nxt, on=["u", "t"], how="inner", validate="one_to_one")
     return pairs.rename(columns={"u": unit, "cl": cluster}).dropna(subset=["dose"])
+
+
+def leave_one_out(group: pd.Series, t: pd.Series, x: pd.Series) -> np.ndarray:
+    """Mean of ``x`` over the other rows of the same ``group`` and ``t`` that have it (a row
+    whose own ``x`` is missing gets the mean of all of them); NaN when no other row has it."""
+    key = pd.MultiIndex.from_arrays([group.to_numpy(), t.to_numpy()])
+    v = x.to_numpy(dtype="float64")
+    frame = pd.DataFrame({"v": v, "n": ~np.isnan(v)}, index=key)
+    sums = frame.groupby(level=[0, 1], dropna=False).transform("sum")
+    own = np.nan_to_num(v)
+    n_other = sums["n"].to_numpy(dtype="float64") - (~np.isnan(v))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (sums["v"].to_numpy() - own) / n_other
+    return np.where(n_other > 0, out, np.nan)
 
 
 def check_bins(bins: Sequence[int], lag: int) -> list[int]:
@@ -175,3 +203,35 @@ def check_pairs(pairs: pd.DataFrame, *, lag: int, sample: str, dose_cols: list[s
             f"the dose takes the single value {pairs['dose'].iloc[0]:g} in all "
             f"{len(pairs):,} child-terms: there is nothing to compare"
         )
+
+
+def true_curve(truth: Mapping[str, Any], outcome: str) -> pd.DataFrame | None:
+    """The synthetic truth's dose-response of ``outcome``: ``dose, effect`` (None if absent)."""
+    dr = (truth or {}).get("dose_response", {}).get(outcome)
+    if dr is None:
+        return None
+    return pd.DataFrame({"dose": np.asarray(dr["grid"], float), "effect": dr["curve"]})
+
+
+def truth_lookup(outcome: str, doses_in_bin: Mapping[str, np.ndarray]) -> Any:
+    """Truth of each row: the AME for ``ame``/``ame_naive``; for a bin, the mean true curve
+    over the estimation sample's doses in it (minus the reference bin's)."""
+
+    def lookup(truth: Mapping[str, Any], tidy: pd.DataFrame) -> list[float]:
+        dr = truth.get("dose_response", {}).get(outcome)
+        if dr is None:
+            return [np.nan] * len(tidy)
+        grid, curve = np.asarray(dr["grid"], float), np.asarray(dr["curve"], float)
+        ref = next(iter(doses_in_bin.values()))
+        base = float(np.interp(ref, grid, curve).mean()) if ref.size else 0.0
+        out = []
+        for term in tidy["term"]:
+            if term in ("ame", "ame_within", "ame_naive"):
+                out.append(float(dr["ame"]))
+            elif term in doses_in_bin and doses_in_bin[term].size:
+                out.append(float(np.interp(doses_in_bin[term], grid, curve).mean()) - base)
+            else:
+                out.append(np.nan)
+        return out
+
+    return lookup

@@ -15,32 +15,35 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+import warnings
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from lbc_eval.data.codebook import CONTACT_COLUMNS
 from lbc_eval.data.cohort import Cohort
+from lbc_eval.errors import EstimationError, FewClustersWarning
 from lbc_eval.estimation.checks import as_list, check_columns, check_option
-from lbc_eval.estimation.fe import make_design, regressors
-from lbc_eval.estimation.inference.rule import BootOptions, Inference, linear_rows
+from lbc_eval.estimation.inference.rule import BootOptions, Inference, Rows, linear_rows
 from lbc_eval.estimation.inference.wild import BootWeights
+from lbc_eval.estimation.iv import IVFit
 from lbc_eval.estimation.results import Result
-from lbc_eval.estimation.within import WithinFit, fit_within
+from lbc_eval.estimation.within import WithinFit
 from lbc_eval.questions.dose_curve import (
-    bin_labels,
     check_bins,
     check_pairs,
     curve_table,
     dose_pairs,
     natural_spline,
     saturation,
-    smooth_basis,
+    true_curve,
+    truth_lookup,
 )
+from lbc_eval.questions.dose_fits import DoseFits
 from lbc_eval.questions.inputs import panel_of
+from lbc_eval.questions.mentoring_checks import Setup, checks, iv_table
 
 __all__ = [
     "DEFAULT_BINS",
@@ -52,6 +55,7 @@ __all__ = [
 ]
 
 Spline = Literal["natural", "saturation"]
+Method = Literal["within", "supply_iv"]
 DEFAULT_BINS = (0, 1, 3, 6)
 
 
@@ -59,6 +63,7 @@ def fit_dose_response(
     data: Cohort | pd.DataFrame,
     *,
     outcome: str,
+    method: Method = "within",
     treatment: str | Sequence[str] = "contacts",
     lag: int = 1,
     bins: Sequence[int] = DEFAULT_BINS,
@@ -84,6 +89,17 @@ def fit_dose_response(
         The cohort, or its panel (one row per child per term).
     outcome : str
         E.g. ``"sdq_total"``, ``"attendance"``, ``"math"``.
+    method : {"within", "supply_iv"}
+        ``"within"`` (default): the rows below from within-child regressions, which assume no
+        feedback (contacts do not respond to the child's bad terms). ``"supply_iv"``: 2SLS
+        within children (same fixed effects and controls), the dose moved only by the
+        school-term supply of mentoring, :math:`S_{st}` = the leave-one-out mean dose of the
+        other mentored children of the child's school that term: ``ame`` is the AME of the
+        same smooth curve, its basis instrumented by the basis of the supply-predicted dose,
+        and ``slope_iv`` the linear 2SLS slope (dose instrumented by :math:`S_{st}`); CRV1 by
+        school with :math:`t(G-1)` (no wild bootstrap for 2SLS: with few schools its
+        intervals may be too narrow, said in ``notes``). Both methods compute the IV fits and
+        report the same diagnostics.
     treatment : "contacts" or column name(s)
         The dose: ``"contacts"`` is ``talks + home_visits + parent_contacts``; a list is summed.
     lag : int
@@ -119,8 +135,29 @@ def fit_dose_response(
     Returns
     -------
     Result
-        Rows ``dose[1-2]``, ``dose[3-5]``, ``dose[6+]`` (binned, against 0), ``ame`` (one more
-        contact, smooth curve) and ``ame_naive`` (cross-section). ``tables["curve"]`` holds
+        ``"within"``: rows ``dose[1-2]``, ``dose[3-5]``, ``dose[6+]`` (binned, against 0),
+        ``ame`` (one more contact, smooth curve) and ``ame_naive`` (cross-section).
+        ``"supply_iv"``: rows ``ame`` (2SLS, the curve's AME), ``slope_iv`` (2SLS, linear),
+        ``ame_within`` (the within ``ame``) and ``ame_naive``. ``raw["iv"]`` holds the two
+        :class:`~lbc_eval.estimation.iv.IVFit`, ``curve`` and ``linear`` (None when not
+        computed).
+        ``diagnostics`` (both methods; see :mod:`lbc_eval.questions.mentoring_checks`):
+
+        - ``lead_placebo``: the within model with the outcome term's dose
+          :math:`C_{i,t+1}` added; ``statistic`` its t, ``p_value`` by the kit's rule (wild
+          bootstrap with few schools); passed when :math:`p \ge \alpha`. Fails when contacts
+          respond to children's bad terms.
+        - ``first_stage``: cluster-robust F of the supply instrument in the linear first
+          stage (dose on :math:`S_{st}`), ``df`` :math:`G-1`, ``p_value`` from
+          :math:`F(1, G-1)`; passed when it and the curve IV's first-stage Fs are all
+          :math:`\ge 10`.
+        - ``iv_vs_within``: t of the within ``ame`` minus the curve IV's AME, its standard
+          error from the two fits' influence functions summed by school (their covariance
+          included), :math:`t(G-1)`; passed when :math:`|t|` is below the critical value.
+
+        ``first_stage`` and ``iv_vs_within`` have ``passed`` NA, with the reason in
+        ``message``, when the IV cannot be computed (e.g. the supply does not vary within
+        children). ``tables["curve"]`` holds
         the smooth curve :math:`\hat f(c) - \hat f(0)` with pointwise CRV1 :math:`t(G-1)`
         bands, ``tables["bins"]`` the bins' doses and counts, ``tables["basis"]`` the knots or
         saturation scale; ``vs_truth`` compares with the synthetic truth's dose-response.
@@ -142,10 +179,92 @@ def fit_dose_response(
     is linear in :math:`\beta`, so its CRV1 standard error is exact (no delta-method
     approximation) and the wild bootstrap tests it directly. The naive estimate is the
     pooled slope of :math:`Y_{i,t+1}` on :math:`C_{it}` with term effects only.
+
+    Checks (algebra in :mod:`lbc_eval.questions.mentoring_checks`): the within estimate
+    needs *no feedback*. If mentors give more contacts in a child's bad term,
+    :math:`C_{it}` moves with the shock :math:`\varepsilon_{it}`, which the child effect puts
+    into the demeaned error of the pair before (bias of order :math:`1/T` towards "contacts
+    help"). The lead placebo adds :math:`\delta C_{i,t+1}` to the model: contacts act on the
+    next term, so without feedback :math:`\delta = 0`; with feedback :math:`C_{i,t+1}` responds
+    to :math:`\varepsilon_{i,t+1}`, the error of the same row, and :math:`\delta > 0` for a
+    difficulties score (strict exogeneity test, Wooldridge 2010, 10.7.1). The supply IV does
+    not need the assumption: another child's contacts respond to that child's terms, not this
+    one's. The IV is computed for both methods, so the default result reports the contrast.
     """
     panel = panel_of(data)
     check_option("spline", spline, ("natural", "saturation"))
     check_option("sample", sample, ("paired", "all"))
+    check_option("method", method, ("within", "supply_iv"))
+    pairs, edges, dose_cols, ctrl = _pairs(
+        panel, outcome, treatment, lag, bins, unit, time, cluster, controls, sample
+    )
+    y_t = f"{outcome}[t+{lag}]"
+    fits = DoseFits.fit(pairs, edges, y_t, unit, time, cluster, ctrl,
+                        spline=spline, df=df, scale=scale)  # fmt: skip
+    boot = BootOptions(reps=reps, boot_weights=boot_weights, seed=seed)
+    hyps = fits.hypotheses()
+    setup = Setup(pairs, y_t, unit, time, cluster, ctrl)
+    smooth, delta = hyps["ame"]
+    diagnostics, ivs, why = checks(setup, smooth, delta, fits.basis, fits.k, inference=inference,
+                                   boot=boot, alpha=alpha)  # fmt: skip
+    if method == "supply_iv":
+        if ivs is None:
+            raise EstimationError(f"method='supply_iv': {why}")
+        hyps = {"ame_within": hyps["ame"], "ame_naive": hyps["ame_naive"]}
+    rows = linear_rows(
+        hyps,
+        fit=fits.binned,
+        inference=inference,
+        boot=boot,
+        alpha=alpha,
+        outcome=outcome,
+    )
+    comparable = sorted(dose_cols) == sorted(CONTACT_COLUMNS) and lag == 1 and sample == "paired"
+    notes = fits.describe(outcome, dose_cols, lag, sample, ctrl, spline, comparable)
+    warns = list(rows.warnings)
+    table, cov_type, nobs, n_clusters, formula = _headline(
+        method, ivs, why, delta, rows, fits.binned, notes, warns, outcome=outcome, alpha=alpha,
+        cluster=cluster, y_t=y_t, ctrl=ctrl, unit=unit, time=time,
+    )  # fmt: skip
+    return Result(
+        estimator="dose_response",
+        table=table,
+        outcome=outcome,
+        nobs=nobs,
+        cov_type=cov_type,
+        formula=formula,
+        n_clusters=n_clusters,
+        alpha=alpha,
+        notes=(*notes, *rows.notes),
+        warnings=tuple(warns),
+        raw={"binned": fits.binned, "smooth": fits.smooth, "naive": fits.naive, "iv": ivs},
+        diagnostics=diagnostics,
+        tables={
+            "curve": curve_table(fits.smooth, fits.basis, fits.k, fits.dose, alpha),
+            "bins": fits.bin_table(),
+            "basis": fits.basis_table(spline),
+        },
+        tests=rows.tests,
+        truth_lookup=truth_lookup(outcome, fits.doses_in_bin()) if comparable else None,
+    )
+
+
+def _pairs(
+    panel: pd.DataFrame,
+    outcome: str,
+    treatment: str | Sequence[str],
+    lag: int,
+    bins: Sequence[int],
+    unit: str,
+    time: str,
+    cluster: str,
+    controls: str | Sequence[str],
+    sample: str,
+) -> tuple[pd.DataFrame, list[int], list[str], list[str]]:
+    """The dose-outcome pairs (:func:`dose_pairs`, checked by
+    :func:`~lbc_eval.questions.dose_curve.check_pairs`) once the columns and bins are checked,
+    with the bins' left edges, the dose columns (``"contacts"``: :data:`CONTACT_COLUMNS`) and
+    the controls."""
     dose_cols = list(CONTACT_COLUMNS) if treatment == "contacts" else as_list(treatment)
     ctrl = as_list(controls)
     roles = {"outcome": outcome, "treatment": dose_cols, "unit": unit, "time": time}
@@ -164,206 +283,47 @@ def fit_dose_response(
         sample=sample,
     )
     check_pairs(pairs, lag=lag, sample=sample, dose_cols=dose_cols)
-    fits = DoseFits.fit(pairs, edges, f"{outcome}[t+{lag}]", unit, time, cluster, ctrl,
-                        spline=spline, df=df, scale=scale)  # fmt: skip
-    rows = linear_rows(
-        fits.hypotheses(),
-        fit=fits.binned,
-        inference=inference,
-        boot=BootOptions(reps=reps, boot_weights=boot_weights, seed=seed),
-        alpha=alpha,
-        outcome=outcome,
-    )
-    comparable = sorted(dose_cols) == sorted(CONTACT_COLUMNS) and lag == 1 and sample == "paired"
-    notes = fits.describe(outcome, dose_cols, lag, sample, ctrl, spline, comparable)
-    return Result(
-        estimator="dose_response",
-        table=rows.table,
-        outcome=outcome,
-        nobs=fits.binned.design.nobs,
-        cov_type=rows.cov_type,
-        formula=f"{outcome}[t+{lag}] ~ f(dose[t]) + {' + '.join(ctrl) or '0'} | {unit} + {time}",
-        n_clusters=fits.binned.n_clusters,
-        alpha=alpha,
-        notes=(*notes, *rows.notes),
-        warnings=tuple(rows.warnings),
-        raw={"binned": fits.binned, "smooth": fits.smooth, "naive": fits.naive},
-        tables={
-            "curve": curve_table(fits.smooth, fits.basis, fits.k, fits.dose, alpha),
-            "bins": fits.bin_table(),
-            "basis": fits.basis_table(spline),
-        },
-        tests=rows.tests,
-        truth_lookup=_truth_lookup(outcome, fits.doses_in_bin()) if comparable else None,
-    )
+    return pairs, edges, dose_cols, ctrl
 
 
-@dataclass(frozen=True, eq=False)
-class DoseFits:
-    r"""The three within fits of the dose-response and what they were built from.
+def _headline(
+    method: str,
+    ivs: dict[str, IVFit] | None,
+    why: str,
+    delta: np.ndarray,
+    rows: Rows,
+    binned: WithinFit,
+    notes: list[str],
+    warns: list[str],
+    *,
+    outcome: str,
+    alpha: float,
+    cluster: str,
+    y_t: str,
+    ctrl: list[str],
+    unit: str,
+    time: str,
+) -> tuple[pd.DataFrame, str, int, int | None, str]:
+    r"""The result's table, covariance type, observations, clusters and formula.
 
-    ``binned``: :math:`Y_{i,t+1}` on the bin dummies (the first bin the reference), child and
-    term effects; ``smooth``: on the basis :math:`B(C_{it})`, same effects; ``naive``: on the
-    dose, term effects only. All with the controls.
-    """
-
-    binned: WithinFit
-    smooth: WithinFit
-    naive: WithinFit
-    basis: Any  # dose array -> (n, k) basis, B(0) = 0
-    knots: list[float]
-    scale: float | None
-    k: int  # basis columns
-    dose: np.ndarray  # dose of every pair
-    edges: list[int]
-    notes: list[str]
-
-    @classmethod
-    def fit(
-        cls,
-        pairs: pd.DataFrame,
-        edges: list[int],
-        y_name: str,
-        unit: str,
-        time: str,
-        cluster: str,
-        ctrl: list[str],
-        *,
-        spline: str,
-        df: int,
-        scale: float | None,
-    ) -> DoseFits:
-        """Fit the binned model, choose the smooth basis (profiling the saturation scale on
-        the binned fit's rows when needed), then fit the smooth and naive models."""
-        notes: list[str] = []
-        Z, _ = regressors(pairs, [], ctrl)
-        n_z = Z.shape[1]
-
-        def within(X: pd.DataFrame, fes: list[str], n_treat: int) -> WithinFit:
-            design, found, _ = make_design(
-                pairs, outcome=y_name, X=X, fixed_effects=fes, cluster=[cluster]
-            )
-            notes.extend(n for n in found if n not in notes)
-            return fit_within(design, kinds=["treatment"] * n_treat + ["control"] * n_z)
-
-        labels = bin_labels(edges)
-        which = np.searchsorted(edges, pairs["dose"].to_numpy(), side="right") - 1
-        dummies = {f"dose[{lab}]": (which == j).astype(float) for j, lab in enumerate(labels)}
-        Xb = pd.concat([pd.DataFrame(dummies, index=pairs.index).iloc[:, 1:], Z], axis=1)
-        binned = within(Xb, [unit, time], len(labels) - 1)
-        dose = pairs["dose"].to_numpy()
-        observed = dose[pairs[y_name].notna().to_numpy()]
-        basis, knots, scale = smooth_basis(spline, df, scale, observed, binned, dose, n_z)
-        k = basis(np.zeros(1)).shape[1]
-        names = [f"f{j + 1}" for j in range(k)]
-        Xs = pd.concat([pd.DataFrame(basis(dose), index=pairs.index, columns=names), Z], axis=1)
-        smooth = within(Xs, [unit, time], k)
-        naive = within(pd.concat([pairs[["dose"]], Z], axis=1), [time], 1)
-        return cls(binned, smooth, naive, basis, knots, scale, k, dose, edges, notes)
-
-    def hypotheses(self) -> dict[str, tuple[WithinFit, np.ndarray]]:
-        r"""The rows as :math:`R'\beta`: each bin against the first, the AME
-        :math:`\bar\Delta'\beta` with :math:`\bar\Delta = \frac1n\sum B(C+1) - B(C)` over
-        every pair, and the naive slope."""
-        b, s, n = self.binned, self.smooth, self.naive
-        delta = np.zeros(len(s.names))
-        delta[: self.k] = (self.basis(self.dose + 1) - self.basis(self.dose)).mean(axis=0)
-        hyps = {
-            name: (b, np.eye(len(b.names))[j])
-            for j, name in enumerate(b.names[: len(self.edges) - 1])
-        }
-        hyps["ame"] = (s, delta)
-        hyps["ame_naive"] = (n, np.eye(len(n.names))[0])
-        return hyps
-
-    def _used_bins(self) -> tuple[np.ndarray, np.ndarray]:
-        used = self.dose[self.binned.design.rows]
-        return used, np.searchsorted(self.edges, used, side="right") - 1
-
-    def bin_table(self) -> pd.DataFrame:
-        """``bin, n, mean_dose`` over the binned fit's rows."""
-        used, which = self._used_bins()
-        labels = bin_labels(self.edges)
-        return pd.DataFrame(
-            {
-                "bin": labels,
-                "n": [int((which == j).sum()) for j in range(len(labels))],
-                "mean_dose": [float(used[which == j].mean()) for j in range(len(labels))],
-            }
-        )
-
-    def doses_in_bin(self) -> dict[str, np.ndarray]:
-        """The binned fit's doses in each bin, by row name."""
-        used, which = self._used_bins()
-        return {f"dose[{lab}]": used[which == j] for j, lab in enumerate(bin_labels(self.edges))}
-
-    def basis_table(self, spline: str) -> pd.DataFrame:
-        """``spline, knot, scale``: one row per knot (one row with NaN knot for saturation)."""
-        knots = self.knots if spline == "natural" else [np.nan]
-        scale = np.nan if self.scale is None else float(self.scale)
-        return pd.DataFrame({"spline": spline, "knot": [float(k) for k in knots], "scale": scale})
-
-    def describe(
-        self,
-        outcome: str,
-        dose_cols: list[str],
-        lag: int,
-        sample: str,
-        ctrl: list[str],
-        spline: str,
-        comparable: bool,
-    ) -> list[str]:
-        """The result's notes: the design, the curve, the naive fit and the truth's scope."""
-        how = (
-            f"natural cubic spline, knots {', '.join(f'{k:g}' for k in self.knots)}"
-            if spline == "natural"
-            else f"saturation 1 - exp(-c/{self.scale:.3g})"
-            + ("" if self.knots else " (c0 chosen by least squares; intervals conditional on it)")
-        )
-        scope = (
-            []
-            if comparable
-            else ["vs_truth: the synthetic truth is for all contacts, lag 1, mentored terms"]
-        )
-        return [
-            f"dose: {' + '.join(dose_cols)} in term t; outcome {outcome} in term t+{lag}; "
-            f"{'mentored child-terms' if sample == 'paired' else 'all child-terms'}; "
-            f"child and term fixed effects; controls at t+{lag}: {', '.join(ctrl) or 'none'}",
-            f"smooth curve: {how}; AME over {len(self.dose):,} child-terms enrolled at t+{lag}",
-            f"naive: pooled cross-section with term effects only ({self.naive.design.nobs:,} obs)",
-            "curve band: pointwise CRV1 intervals",
-            *scope,
-            *self.notes,
-        ]
-
-
-def true_curve(truth: Mapping[str, Any], outcome: str) -> pd.DataFrame | None:
-    """The synthetic truth's dose-response of ``outcome``: ``dose, effect`` (None if absent)."""
-    dr = (truth or {}).get("dose_response", {}).get(outcome)
-    if dr is None:
-        return None
-    return pd.DataFrame({"dose": np.asarray(dr["grid"], float), "effect": dr["curve"]})
-
-
-def _truth_lookup(outcome: str, doses_in_bin: Mapping[str, np.ndarray]) -> Any:
-    """Truth of each row: the AME for ``ame``/``ame_naive``; for a bin, the mean true curve
-    over the estimation sample's doses in it (minus the reference bin's)."""
-
-    def lookup(truth: Mapping[str, Any], tidy: pd.DataFrame) -> list[float]:
-        dr = truth.get("dose_response", {}).get(outcome)
-        if dr is None:
-            return [np.nan] * len(tidy)
-        grid, curve = np.asarray(dr["grid"], float), np.asarray(dr["curve"], float)
-        ref = next(iter(doses_in_bin.values()))
-        base = float(np.interp(ref, grid, curve).mean()) if ref.size else 0.0
-        out = []
-        for term in tidy["term"]:
-            if term in ("ame", "ame_naive"):
-                out.append(float(dr["ame"]))
-            elif term in doses_in_bin and doses_in_bin[term].size:
-                out.append(float(np.interp(doses_in_bin[term], grid, curve).mean()) - base)
-            else:
-                out.append(np.nan)
-        return out
-
-    return lookup
+    ``"within"``: the within rows and the binned fit (a note when the supply IV could not be
+    computed). ``"supply_iv"``: the IV rows (:func:`iv_table`: the curve IV's
+    :math:`\bar\Delta'\hat\beta` and the linear 2SLS slope) above the within ones, with the
+    curve IV's fit; the IV note goes first in ``notes``, and a few-cluster warning is raised
+    (at the caller of :func:`fit_dose_response`) and added to ``warns``."""
+    if method != "supply_iv":
+        if ivs is None:
+            notes.append(f"supply-IV check not computed: {why}")
+        formula = f"{y_t} ~ f(dose[t]) + {' + '.join(ctrl) or '0'} | {unit} + {time}"
+        return rows.table, rows.cov_type, binned.design.nobs, binned.n_clusters, formula
+    assert ivs is not None
+    iv_rows, note, warn = iv_table(ivs, delta, outcome=outcome, alpha=alpha, cluster=cluster)
+    table = pd.concat([iv_rows, rows.table], ignore_index=True)
+    iv = ivs["curve"]
+    formula = (f"{y_t} ~ {' + '.join(ctrl) or '0'} | {unit} + {time} | f(dose[t]) ~ "
+               f"f(dose_hat[t]), dose_hat from supply[{cluster}, t]")  # fmt: skip
+    notes.insert(0, note)
+    if warn:
+        warnings.warn(warn, FewClustersWarning, stacklevel=3)
+        warns.append(warn)
+    return table, f"2SLS, CRV1 by {cluster}", iv.design.nobs, iv.n_clusters, formula

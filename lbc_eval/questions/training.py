@@ -30,27 +30,17 @@ from lbc_eval.estimation.checks import as_list, check_columns
 from lbc_eval.estimation.fe import make_design, regressors
 from lbc_eval.estimation.inference.rule import BootOptions, Inference, linear_rows
 from lbc_eval.estimation.inference.wild import BootWeights
-from lbc_eval.estimation.results import Result
+from lbc_eval.estimation.results import Result, diagnostics_frame
 from lbc_eval.estimation.within import WithinFit, fit_within
 from lbc_eval.questions.inputs import cohort_of
+from lbc_eval.questions.training_checks import (
+    MIN_SCHOOLS,
+    lead_placebo,
+    school_exposure,
+    schools_check,
+)
 
-BACKBONE = ("backbone_provincial", "backbone_municipal", "backbone_county")
-
-
-def school_exposure(schools: pd.DataFrame, treatment: str, unit: str) -> pd.DataFrame:
-    """``unit, year, <treatment>`` from the schools table; ``"backbone_share"`` is derived as
-    backbone teachers (provincial + municipal + county) per teacher."""
-    if treatment == "backbone_share":
-        check_columns(schools, {"schools": [unit, "year", "teachers", *BACKBONE]})
-        value = schools[list(BACKBONE)].astype("float64").sum(axis=1) / schools["teachers"].astype(
-            "float64"
-        ).where(lambda s: s > 0)
-    else:
-        check_columns(schools, {"schools": [unit, "year", treatment]})
-        value = pd.to_numeric(schools[treatment], errors="coerce").astype("float64")
-    return pd.DataFrame(
-        {unit: schools[unit], "year": schools["year"].astype("int64"), treatment: value}
-    )
+__all__ = ["MIN_SCHOOLS", "fit_training", "lead_placebo", "school_exposure", "schools_check"]
 
 
 def training_frame(cohort: Cohort, treatment: str, unit: str) -> pd.DataFrame:
@@ -130,7 +120,14 @@ def fit_training(
         Rows ``<treatment>`` (average over child-terms), ``<treatment>:left_behind``,
         ``<treatment>:not_left_behind``, ``<treatment>:difference`` and ``<treatment>:naive``
         (no school effects). ``tables["variance"]`` is the variance split and
-        ``tables["icc"]`` the ICCs; ``raw`` holds the within fits and the MixedLM result.
+        ``tables["icc"]`` the ICCs; ``raw`` holds the within fits (``fe``, ``naive``, the
+        placebo's ``lead``) and the MixedLM result. ``diagnostics`` has two rows:
+        ``schools`` (statistic = schools, the clusters; NA, informative, from
+        :data:`~lbc_eval.questions.training_checks.MIN_SCHOOLS` schools on, saying whether
+        inference is CRV1 or, below 50 schools, the wild cluster bootstrap; False below
+        :data:`~lbc_eval.questions.training_checks.MIN_SCHOOLS`: very imprecise) and
+        ``lead_placebo`` (next year's exposure must not predict this year's outcome given
+        school and year effects; see :func:`~lbc_eval.questions.training_checks.lead_placebo`).
 
     Notes
     -----
@@ -144,7 +141,10 @@ def fit_training(
     changes within schools over years. Reported: :math:`\beta + \bar L\delta` (the average
     over child-terms, :math:`\bar L` the left-behind share), :math:`\beta + \delta`,
     :math:`\beta` and :math:`\delta`; clusters are schools, so usually few: the wild cluster
-    bootstrap gives p-values and intervals. The unconditional multilevel model on one term,
+    bootstrap gives p-values and intervals. The design assumes no school-specific trend
+    correlated with training uptake (schools that train early must not also be improving for
+    other reasons); the ``lead_placebo`` diagnostic tests it. The unconditional multilevel
+    model on one term,
 
     .. math:: Y_{i} = \beta_0 + u_s + c_{k} + e_i,\quad
               u_s \sim N(0, \sigma^2_s),\ c_k \sim N(0, \sigma^2_c),\ e_i \sim N(0, \sigma^2_e)
@@ -178,6 +178,13 @@ def fit_training(
         outcome=outcome,
     )
     raw: dict[str, Any] = {"fe": fit, "naive": naive}
+    boot = BootOptions(reps=reps, boot_weights=boot_weights, seed=seed)
+    lead_row, lead_fit = lead_placebo(
+        cohort, d, outcome, treatment, unit, cluster, ctrl, inference, boot, alpha
+    )
+    if lead_fit is not None:
+        raw["lead"] = lead_fit
+    diagnostics = diagnostics_frame([schools_check(fit, inference), lead_row])
     tables, ml_warn = multilevel_tables(d, outcome, unit, classes, multilevel, raw, notes)
     notes = [
         f"exposure {treatment} of the child's school in the academic year; school and year fixed "
@@ -199,6 +206,7 @@ def fit_training(
         raw=raw,
         tables=tables,
         tests=rows.tests,
+        diagnostics=diagnostics,
         truth_lookup=_truth_lookup(outcome, treatment),
     )
 

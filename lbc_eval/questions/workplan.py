@@ -14,12 +14,12 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from lbc_eval.data import labels
 from lbc_eval.data.cohort import Cohort
 from lbc_eval.errors import FewClustersWarning
+from lbc_eval.estimation.inference.rule import FEW_CLUSTERS
 from lbc_eval.questions.inputs import cohort_of
 
 #: Plausible effects (SD of the outcome) a pilot should detect, with their basis.
@@ -29,6 +29,9 @@ PLAUSIBLE = {
     "family_guidance": (0.10, "sdq_total", "half the counselling effect (assumption)"),
     "teacher_training": (0.10, "math", "twice the upper end of Loyalka et al. 2019's range"),
 }
+#: Share of the children measured in a pilot school whom each action reaches (assumption:
+#: the pilot measures the children the action is for, so all of them).
+REACH = {a: 1.0 for a in PLAUSIBLE}
 #: The least ICC a pilot is planned with, whatever the data say (small samples understate it).
 ICC_FLOOR = 0.02
 
@@ -45,6 +48,8 @@ class Evidence:
     shortfalls: pd.DataFrame
     scholarship_rows: int
     icc: dict[str, Any] = field(default_factory=dict)
+    #: The county's schools (with children in the panel): the most a pilot can randomise.
+    n_schools: int = 0
 
 
 def evidence(data: Cohort, *, seed: int = 0, reps: int = 999) -> Evidence:
@@ -91,6 +96,7 @@ def evidence(data: Cohort, *, seed: int = 0, reps: int = 999) -> Evidence:
         shortfalls=short,
         scholarship_rows=len(rows),
         icc=icc,
+        n_schools=int(panel["school_id"].nunique()),
     )
 
 
@@ -100,36 +106,55 @@ def _interval(result: Any, term: str, scale: float = 1.0, digits: int = 2) -> st
     return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
 
 
-def pilot_size(ev: Evidence, action: str, *, power: float = 0.8, alpha: float = 0.05) -> dict:
-    """Schools a school-randomised pilot needs to detect the action's plausible effect."""
-    from lbc_eval.pilot.power import mde, solve
+def pilot_size(
+    ev: Evidence,
+    action: str,
+    *,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    share_reached: float | None = None,
+) -> dict:
+    """Schools a school-randomised pilot needs to detect the action's plausible effect, with
+    every assumption the size rests on.
+
+    Returns the row of :func:`lbc_eval.pilot.plan.pilot_plan` (ICC, R² used and the schools it
+    was estimated from — 0 below :data:`~lbc_eval.pilot.plan.MIN_SCHOOLS_R2` schools, with a
+    note —, share reached, effect in SD, alpha, power, children per school, schools needed,
+    the county's school count and the MDE of a pilot randomising all of them, half treated)
+    with ``action``, ``outcome`` and ``basis`` first.
+    """
+    from lbc_eval.pilot.plan import pilot_plan
 
     effect, outcome, basis = PLAUSIBLE[action]
-    split = ev.icc[outcome]
-    design = split.design("cluster2")
-    design["icc"] = max(design["icc"], ICC_FLOOR)
-    size = float(np.floor(split.cluster_size))
-    need = solve(
-        effect=effect, n_clusters=None, cluster_size=size, power=power, alpha=alpha, **design
-    )
-    schools = int(float(need))
-    county = mde(
-        n_clusters=max(ev.training.n_clusters or 2, 4),
-        cluster_size=size,
+    county = ev.n_schools or int(ev.training.n_clusters or 0)
+    plan = pilot_plan(
+        ev.icc[outcome],
+        effect=effect,
+        county_schools=county,
+        share_reached=REACH[action] if share_reached is None else share_reached,
         power=power,
         alpha=alpha,
-        **design,
+        icc_floor=ICC_FLOOR,
     )
-    return {
-        "action": action,
-        "outcome": outcome,
-        "effect_sd": effect,
-        "basis": basis,
-        "icc": design["icc"],
-        "children_per_school": size,
-        "schools_needed": schools,
-        "mde_all_schools": float(county),
-    }
+    return {"action": action, "outcome": outcome, "basis": basis, **plan}
+
+
+#: The pilot-size columns :func:`actions` shows (assumptions beside the size).
+PILOT_COLUMNS = (
+    "pilot_outcome",
+    "effect_sd",
+    "share_reached",
+    "icc",
+    "r2_cluster",
+    "r2_individual",
+    "alpha",
+    "power",
+    "children_per_school",
+    "schools_needed",
+    "county_schools",
+    "mde_all_schools",
+    "pilot_notes",
+)
 
 
 ACTIONS = ("pairing", "counselling", "family_guidance", "publicity", "teacher_training")
@@ -154,17 +179,11 @@ def actions(ev: Evidence, *, lang: str = "zh") -> pd.DataFrame:
         row = {"action": name, "evidence": evid}
         if a in PLAUSIBLE:
             p = pilot_size(ev, a)
-            row.update(
-                {
-                    "pilot_outcome": p["outcome"],
-                    "effect_sd": p["effect_sd"],
-                    "schools_needed": p["schools_needed"],
-                    "children_per_school": int(p["children_per_school"]),
-                }
-            )
+            p = {**p, "pilot_outcome": p["outcome"], "pilot_notes": p["notes"]}
+            row.update({c: p[c] for c in PILOT_COLUMNS})
         rows.append(row)
     out = pd.DataFrame(rows)
-    for c in ("schools_needed", "children_per_school"):
+    for c in ("schools_needed", "children_per_school", "county_schools"):
         if c in out:
             out[c] = out[c].astype("Int64")
     if lang == "zh":
@@ -177,8 +196,17 @@ _HEADERS_ZH = {
     "evidence": "依据（估计值 [95% 置信区间]）",
     "pilot_outcome": "试点结局",
     "effect_sd": "拟检出效应（标准差）",
+    "share_reached": "覆盖儿童比例（假设）",
+    "icc": "组内相关系数",
+    "r2_cluster": "协变量 R²（学校层）",
+    "r2_individual": "协变量 R²（儿童层）",
+    "alpha": "显著性水平",
+    "power": "检验效能",
     "schools_needed": "需随机分配学校数",
     "children_per_school": "每校儿童数",
+    "county_schools": "全县学校数",
+    "mde_all_schools": "全县学校参与时的最小可检出效应（标准差）",
+    "pilot_notes": "说明",
 }
 
 
@@ -223,6 +251,9 @@ def findings_markdown(ev: Evidence, *, lang: str = "zh") -> str:
     last = ev.coverage.iloc[-1]
     n_short = len(ev.shortfalls)
     pair = pilot_size(ev, "pairing")
+    n_train = int(ev.training.n_clusters or 0)
+    few = n_train < FEW_CLUSTERS  # the threshold below which inference is the wild bootstrap
+    r2 = pair["r2_cluster"]
     if lang == "en":
         return "\n".join(
             [
@@ -234,8 +265,9 @@ def findings_markdown(ev: Evidence, *, lang: str = "zh") -> str:
                 f"were paired in {last['term']}: widening pairing reaches children with no "
                 f"contact at all, where the curve is steepest.",
                 f"- **Teacher training (Q2).** A school's trained-teacher share moving from 0 to 1 "
-                f"goes with {train} SD in math (school and year effects, few schools: wide "
-                f"interval). Keep training, and evaluate it.",
+                f"goes with {train} SD in math (school and year effects, "
+                f"{'only ' if few else ''}{n_train} schools"
+                f"{f', fewer than {FEW_CLUSTERS}' if few else ''}). Keep training, and evaluate it.",
                 f"- **Enrolment policy (Q3).** Where parents' destination enrolled migrant children "
                 f"on the residence permit, left-behind children were {pol} percentage points more "
                 f"likely to have moved to live with their parents, averaged over exposure. "
@@ -243,8 +275,9 @@ def findings_markdown(ev: Evidence, *, lang: str = "zh") -> str:
                 f"- **Scholarships.** {n_short} school-years paid less than 30% of scholarships to "
                 f"left-behind children (of {ev.scholarship_rows}); the list is in the brief's table.",
                 f"- **Pilots.** To detect a {pair['effect_sd']:.2f} SD change in SDQ from wider "
-                f"pairing with 80% power, about {pair['schools_needed']} schools would be "
-                f"randomised (ICC {pair['icc']:.3f}).",
+                f"pairing with {pair['power']:.0%} power, about {pair['schools_needed']} schools would "
+                f"be randomised (ICC {pair['icc']:.3f}, R² {r2:.2f}; the county has "
+                f"{pair['county_schools']}).",
             ]
         )
     return "\n".join(
@@ -255,12 +288,14 @@ def findings_markdown(ev: Evidence, *, lang: str = "zh") -> str:
             f"帮扶有害。{last['term']} 学期有 {last['share_paired']:.0%} 的留守儿童已结对：扩大覆盖面能"
             f"惠及尚无任何帮扶的儿童，这正是效果最大的地方。",
             f"- **教师培训（Q2）**：学校受训教师比例从 0 到 1，数学成绩变化 {train} 个标准差"
-            f"（学校和年份固定效应；学校数少，区间较宽）。建议继续培训并开展评估。",
+            f"（学校和年份固定效应；{'仅 ' if few else ''}{n_train} 所学校"
+            f"{f'，少于 {FEW_CLUSTERS} 所' if few else ''}）。建议继续培训并开展评估。",
             f"- **随迁子女入学政策（Q3）**：父母务工地实施以居住证为主要依据的入学政策后，"
             f"留守儿童随父母迁居的概率平均提高 {pol} 个百分点。加强政策宣传只在政策适用的地方起作用。",
             f"- **助学金**：{ev.scholarship_rows} 个学校-年份中有 {n_short} 个"
             f"发给留守儿童的助学金不足 30%。",
-            f"- **试点规模**：若要以 80% 的把握检验扩大结对帮扶使 SDQ 改善 {pair['effect_sd']:.2f} 个"
-            f"标准差，约需随机分配 {pair['schools_needed']} 所学校（组内相关系数 {pair['icc']:.3f}）。",
+            f"- **试点规模**：若要以 {pair['power']:.0%} 的把握检验扩大结对帮扶使 SDQ 改善 {pair['effect_sd']:.2f} 个"
+            f"标准差，约需随机分配 {pair['schools_needed']} 所学校（组内相关系数 {pair['icc']:.3f}，"
+            f"R² {r2:.2f}；全县共 {pair['county_schools']} 所）。",
         ]
     )

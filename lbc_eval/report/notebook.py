@@ -84,3 +84,20 @@ def display_table(frame: Any, *, digits: int = 3) -> None:
     table = rounded(frame, digits=digits)
     with pd.option_context("display.max_colwidth", None, "display.width", 200):
         display(table.set_index(table.columns[0]))
+
+
+def print_diagnostics(result: Any, *, digits: int = 3) -> None:
+    """Print a result's design checks: each check, its statistic and p-value, whether it
+    passed, and its message (computed from the numbers, so it reads right either way)."""
+    import pandas as pd
+
+    d = result.diagnostics
+    if d.empty:
+        print("design checks: none for this estimator")
+        return
+    print(f"design checks ({result.estimator}: {result.outcome})")
+    for row in d.itertuples(index=False):
+        verdict = "informs" if pd.isna(row.passed) else ("passed" if row.passed else "FAILED")
+        stat = "" if pd.isna(row.statistic) else f"statistic {row.statistic:.{digits}f}"
+        p = "" if pd.isna(row.p_value) else f", p = {row.p_value:.{digits}f}"
+        print(f"- {row.check}: {verdict}; {stat}{p}. {row.message}")

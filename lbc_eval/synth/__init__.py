@@ -30,12 +30,20 @@ moved to live with the parents.
 income and not. Contacts :math:`C_{it} = P_{it} (T + H + Q)`, with talks, home visits and
 parent contacts Poisson with means :math:`\pi_k \mu_{it}`,
 
-.. math:: \mu_{it} = \bar c \exp(\gamma d_i - \gamma^2/2 + \nu_{s(i)t}),\quad
+.. math:: \mu_{it} = \bar c \exp(\gamma d_i - \gamma^2/2 + \nu_{s(i)t}
+          + \phi z_{it} - \phi^2/2),\quad
           \nu_{st} \sim N(-\sigma_\nu^2/2, \sigma_\nu^2)
 
 (``contact_targeting`` :math:`\gamma` confounds the cross-section; the volunteer-supply shock
-:math:`\nu` of the child's catchment school moves contacts within a child). The effect on the
-next term's outcome is concave:
+:math:`\nu` of the child's catchment school moves contacts within a child;
+``targeting_feedback`` :math:`\phi` makes mentors respond to the child's *current-term* SDQ
+shock :math:`z_{it} = \varepsilon^S_{it}/\mathrm{sd}(\varepsilon^S) \sim N(0,1)`, the
+transitory part of this term's SDQ below, drawn before the contacts: more contacts in a bad
+term. The :math:`-\phi^2/2` keeps the mean at :math:`\bar c`. Since :math:`z_{it}` is in
+:math:`\mathrm{SDQ}_{it}`, a within-child
+regression of :math:`Y_{i,t+1}` on :math:`C_{it}` is biased through the child's demeaning, and
+through any lagged-outcome control; the shocks are independent across terms, so without either
+the next term's outcome is not confounded.) The effect on the next term's outcome is concave:
 
 .. math:: f_Y(c) = b_Y (1 - e^{-c / c_0}).
 
@@ -47,7 +55,7 @@ the child effect :math:`a_i` (variance 0.45, decreasing in :math:`d_i`) and nois
 .. math::
    \mathrm{math}_{it} = u_{s} + c_{k} + a_i + g^{M}_{L_{it}} + (\theta + \theta_{lb} 1[L_{it}\ne
    none])\,x_{s y} + f_M(C_{i,t-1}) + \beta_{tut} \min(h_{it}, 40)/40 + \beta^M_{mv} W_{it}
-   + \varepsilon_{it}
+   + \omega \tilde p_s (y(t) - y_0) + \varepsilon_{it}
 
 and likewise Chinese (child effect correlated 0.7). :math:`x_{sy}` is the school's trained-
 teacher share, :math:`W_{it}` = the child lives with its parents after moving,
@@ -60,17 +68,27 @@ teacher share, :math:`W_{it}` = the child lives with its parents after moving,
 *Teacher training (Q2), uneven and not at random.* Each year a school trains a share
 :math:`\Lambda(-1.6 + \tau q_s + 0.3 \log(\text{teachers}) + 0.5\xi_{sy})/2` of its untrained
 teachers, so larger, better-run schools train first; :math:`u_s` correlates with :math:`q_s`,
-which biases the cross-section while school fixed effects do not.
+which biases the cross-section while school fixed effects do not. With ``training_trend``
+:math:`\omega \ne 0` scores also trend by :math:`\omega \tilde p_s` SD a year, where
+:math:`\tilde p_s` is the deterministic uptake index :math:`\tau q_s + 0.3 \log(\text{
+teachers}/\text{median})` standardised across schools: early trainers improve (or decline) for
+reasons other than training, which school and year fixed effects do not remove. The true
+effect of training stays ``training_effect``.
 
 *Enrolment policy (Q3), staggered by destination.* Destination :math:`j` adopts in year
 :math:`G_j` (or never). A left-behind child whose parents work at :math:`j` moves to live with
 them at the end of term :math:`t` with hazard
 
-.. math:: h_{it} = h_0 + 1[t \ge g_j]\, h_1 m_{g_j} (1 - e^{-(t - g_j + 1)/\rho}),
+.. math:: h_{it} = h_{0,j y(t)} + 1[t \ge g_j]\, h_1 m_{g_j} (1 - e^{-(t - g_j + 1)/\rho}),
+          \quad h_{0,jy} = \Lambda(\mathrm{logit}\,h_0 + u_{jy}),\;
+          u_{jy} \sim N(0, \sigma_u^2)
 
 :math:`m_g` falling linearly from :math:`1+\psi` (earliest adopters) to 1 (latest): dynamic,
-cohort-heterogeneous effects. A child who moves within the county stays (county-seat school,
-:math:`W = 1`); one who moves out exits with reason ``moved_with_parents``.
+cohort-heterogeneous effects. The destination-year shocks :math:`u_{jy}`
+(``destination_shock_sd`` :math:`\sigma_u`; :math:`h_{0,jy} = h_0` when it is 0) are drawn
+from a stream of their own and are the same in both worlds: not a policy effect, but moves and
+outcomes cluster by destination and year. A child who moves within the county stays
+(county-seat school, :math:`W = 1`); one who moves out exits with reason ``moved_with_parents``.
 
 *Attrition and missing outcomes.* Exits: graduation after grade 9; drop-out with hazard
 :math:`\Lambda(\mathrm{logit}\,p_{do} + 0.6 d_i + 0.8\,1[\text{junior}])`; transfer out; moving
@@ -96,7 +114,9 @@ Truth
   groups' sizes, as Callaway & Sant'Anna's dynamic and simple aggregations do;
 - ``lb_gap[outcome][status]``: mean over left-behind child-terms of
   :math:`Y(L_{it}) - Y(none)`;
-- ``other``: counselling, tutoring and move effects as set.
+- ``other``: counselling, tutoring and move effects as set;
+- ``populations``: for each estimand, in words, the units it averages over (all are sample
+  quantities: the children and terms generated, with or without a recorded outcome).
 """
 
 from __future__ import annotations

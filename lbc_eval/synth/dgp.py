@@ -59,3 +59,4 @@ def rng_for(seed: int, *stream: int) -> np.random.Generator:
 
 
 WORLD_STREAM = 0  # rng_for(seed, 0): the world; rng_for(seed, 1, t): term t
+DEST_SHOCK_STREAM = 2  # rng_for(seed, 2): destination x year moving-hazard shocks u_jy

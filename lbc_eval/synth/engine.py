@@ -134,9 +134,10 @@ def draw(spec: SynthSpec, w: World, t: int) -> Draws:
     r"""All of term ``t``'s random draws, from its own stream, in a fixed order.
 
     Contacts are Poisson with means :math:`\pi_k \mu_{it}`,
-    :math:`\mu_{it} = \bar c \exp(\gamma d_i - \gamma^2/2 + \nu_{s(i)t})`, with :math:`s(i)`
-    the catchment school of the child's grade; collective activities Poisson with mean
-    :math:`1.5 e^{\nu_{s(i)t}}`.
+    :math:`\mu_{it} = \bar c \exp(\gamma d_i - \gamma^2/2 + \nu_{s(i)t} + \phi z_{it} -
+    \phi^2/2)`, with :math:`s(i)` the catchment school of the child's grade and
+    :math:`z_{it}` the standard-normal SDQ noise of this term (``eps[2]``, drawn before the
+    contacts); collective activities Poisson with mean :math:`1.5 e^{\nu_{s(i)t}}`.
     """
     rng = rng_for(spec.seed, 1, t)
     n, y = w.n, t // 2
@@ -147,8 +148,14 @@ def draw(spec: SynthSpec, w: World, t: int) -> Draws:
     grade = (spec.start_year + y) - w.cohort + 1
     junior = grade >= 7
     catchment = np.where(junior, w.home_junior, w.home_primary)
+    # the current-term SDQ shock eps[2] is drawn above, so contacts can respond to it
+    # (targeting_feedback phi; phi = 0 adds exactly 0 and leaves every value unchanged)
+    phi = spec.targeting_feedback
     mu = spec.mean_contacts * np.exp(
-        spec.contact_targeting * w.need - spec.contact_targeting**2 / 2 + w.supply[catchment, t]
+        spec.contact_targeting * w.need
+        - spec.contact_targeting**2 / 2
+        + w.supply[catchment, t]
+        + (phi * eps[2] - phi**2 / 2 if phi else 0.0)
     )
     share_parent = 1.0 - spec.share_talks - spec.share_home_visits
     k = {"talk": rng.poisson(spec.share_talks * mu)}
@@ -225,11 +232,14 @@ def _base(
 ) -> Outcomes:
     r"""Each outcome without the gap and the dose (SD units): scores add school and class
     effects, the child's level, training :math:`(\beta + \beta_{lb} L_{it}) x_{sy}` (trained
-    share :math:`x`), tutoring (math, :math:`\min(h, 40)/40`), moving to the parents and noise;
+    share :math:`x`), the trend :math:`\omega \tilde p_s y` of schools by training propensity
+    (``training_trend``), tutoring (math, :math:`\min(h, 40)/40`), moving to the parents and noise;
     the SDQ adds the school's effect and last term's counselling; attendance is level + noise."""
     school, eps = p.school, d.eps
     x = w.trained_share[school, y]
     score_common = w.school_effect[school] + w.class_effect[school, w.cohort - w.cohort0, p.class_k]
+    if spec.training_trend:  # a trend of early-training schools, not caused by training
+        score_common = score_common + spec.training_trend * w.training_propensity[school] * y
     train = (spec.training_effect + spec.training_effect_lb * p.is_lb) * x
     noise_sd = np.sqrt(max(1e-9, 1 - spec.school_icc - spec.class_icc - 0.45))
     base = {
@@ -266,8 +276,9 @@ def exits(
     policy: bool,
 ) -> Exits:
     r"""Moves and exits at the end of term ``t``, in order: grade 9 graduates in spring; a
-    left-behind child moves to the parents with hazard :math:`h_0`, plus under the policy
-    :math:`h_p m_g (1 - e^{-(t - g + 1)/\rho})` from the destination's first policy term
+    left-behind child moves to the parents with hazard :math:`h_0` (or
+    :math:`\Lambda(\mathrm{logit}\,h_0 + u_{j y})` with destination-year shocks), plus under
+    the policy :math:`h_p m_g (1 - e^{-(t - g + 1)/\rho})` from the destination's first policy term
     :math:`g` (cohort multiplier :math:`m_g`, ramp ``move_ramp_terms`` :math:`\rho`); of the
     rest, dropout with :math:`\Lambda(\mathrm{logit}\,p_d + 0.6 d_i + 0.8\,\mathrm{junior})`,
     then transfer with ``transfer_hazard``. Moving out of the county is an exit."""
@@ -275,6 +286,9 @@ def exits(
     n, junior = w.n, d.junior
     grad = on & (t % 2 != 0) & (d.grade >= 9)
     hazard = np.full(n, spec.move_hazard_base)
+    if spec.destination_shock_sd:  # destination x year shocks, the same in both worlds
+        shock = w.dest_move_shock[w.destination, t // 2]
+        hazard = logistic(logit(spec.move_hazard_base) + shock)
     if policy:
         g_year = w.dest_policy_year[w.destination]
         g_term = 2 * (g_year - spec.start_year)

@@ -78,12 +78,18 @@ def school_years(
         share = np.minimum(1.0, share + gain)
         trained[:, y] = np.round(share, 4)
         person_times[:, y] = np.round(gain * teachers) + rng.poisson(0.3 * teachers)
+    # the deterministic part of the uptake index, standardised across schools: the
+    # training_trend confounder's loading (no draw, so the stream's order is unchanged)
+    index = spec.training_targeting * quality + 0.3 * rel_size
+    sd = index.std()
+    propensity = (index - index.mean()) / sd if sd > 0 else np.zeros(S)
     backbone = rng.poisson(
         np.c_[0.02, 0.05, 0.15] * teachers[:, None] * np.exp(0.5 * quality)[:, None]
     )
     return {
         "school_teachers": teachers,
         "trained_share": trained,
+        "training_propensity": propensity,
         "training_person_times": person_times,
         "new_teachers": new_teachers,
         "backbone": backbone,

@@ -121,6 +121,17 @@ class SynthSpec:
         "SD of the log volunteer-supply shock per school and term "
         "(the exogenous within-child variation in contacts).",
     )
+    targeting_feedback: float = _k(
+        0.0,
+        0,
+        2,
+        "phi: log contacts per SD of the child's current-term SDQ shock (the transitory part "
+        "of this term's SDQ, not the child's fixed need): mentors give more contacts in a "
+        "child's bad term, mu_it gets the factor exp(phi z_it - phi^2/2). Within-child "
+        "estimates of next-term effects are then biased (child fixed effects mix this term's "
+        "shock into the demeaned outcome; lagged-outcome controls too). Assumption: off by "
+        "default (no source measures it); turn on to stress-test.",
+    )
     share_talks: float = _k(0.5, 0, 1, "Share of contacts that are talks.")
     share_home_visits: float = _k(
         0.2, 0, 1, "Share of contacts that are home visits (the rest are contacts with parents)."
@@ -179,6 +190,16 @@ class SynthSpec:
         "teacher share going from 0 to 1 (Loyalka et al. 2019: null).",
     )
     training_effect_lb: float = _k(0.0, -1, 1, "Additional effect for left-behind children.")
+    training_trend: float = _k(
+        0.0,
+        -1,
+        1,
+        "Score trend, in SD per year, per SD of the school's training-uptake propensity "
+        "(standardised tau q_s + 0.3 log size): schools that train earlier also improve (or "
+        "decline) for other reasons, a confounder school fixed effects do not remove; the "
+        "true training effect stays training_effect. Assumption: off by default (no source "
+        "gives school trends by training uptake); turn on to stress-test.",
+    )
 
     # left-behind gaps, (father, mother, both), in SD
     gap_math: tuple[float, float, float] = _k(
@@ -232,6 +253,16 @@ class SynthSpec:
     )
     move_hazard_base: float = _k(
         0.01, 0, 0.5, "P(left-behind child moves to live with parents) per term without the policy."
+    )
+    destination_shock_sd: float = _k(
+        0.0,
+        0,
+        3,
+        "SD of destination x academic-year shocks u_jy to the log-odds of the baseline "
+        "(no-policy) moving hazard of children whose parents work at destination j (local "
+        "labour markets and schools' admission practice vary by city and year); common to "
+        "both worlds, so not a policy effect, but outcomes cluster by destination. "
+        "Assumption: off by default (no source gives its size); turn on to stress-test.",
     )
     move_hazard_policy: float = _k(0.04, 0, 0.5, "Added hazard at full exposure to the policy.")
     move_ramp_terms: float = _k(

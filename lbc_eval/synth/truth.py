@@ -15,6 +15,32 @@ from lbc_eval.synth.spec import SynthSpec
 from lbc_eval.synth.state import State, TermOut
 from lbc_eval.synth.world import World
 
+#: Which units each estimand averages over (all are sample quantities of the generated
+#: cohort, from its potential outcomes; none is a superpopulation parameter).
+POPULATIONS: dict[str, str] = {
+    "dose_response": "paired (mentored) child-terms t whose child is still enrolled at t+1, "
+    "with or without an observed outcome at t+1, paired children with zero contacts "
+    "included; curve = mean of Y_{t+1}(c) - Y_{t+1}(0), ame = mean of Y_{t+1}(C_t + 1) - "
+    "Y_{t+1}(C_t) at the contacts received (sample AME)",
+    "training": "a structural constant, not a sample average: the effect on a child's score "
+    "of its school's trained-teacher share going from 0 to 1 (training_effect, plus "
+    "training_effect_lb for left-behind children); 'overall' weights the left-behind "
+    "effect by the left-behind share of all enrolled child-terms",
+    "policy.moved": "children enrolled and left behind in the first term whose parents' "
+    "destination adopted with first policy term g (group g), at term t: those still "
+    "enrolled at t in the world without the policy or who moved out with their parents "
+    "before t there (sample ATT(g,t) of having moved to live with the parents by the end of "
+    "term t)",
+    "policy.outcomes": "the same children (group g), at term t: those enrolled at t in both "
+    "the policy and the no-policy world, whether or not their outcome is recorded (sample "
+    "ATT(g,t)); event_time and overall average ATT(g,t) weighted by the groups' first-term "
+    "sizes",
+    "lb_gap": "left-behind child-terms of enrolled children, by status (father, mother, "
+    "both; 'any' pools them), with or without a recorded outcome: mean of Y(L_it) - "
+    "Y(none) (sample ATT of the status)",
+    "other": "structural constants set by the knobs (effects in SD)",
+}
+
 
 @dataclass
 class Accumulator:
@@ -125,6 +151,7 @@ def truth_of(
             "definitions": "See lbc_eval.synth: every value is for the generated sample, "
             "from the potential outcomes the generator drew.",
         },
+        "populations": POPULATIONS,
         "dose_response": dose,
         "training": training,
         "policy": _policytruth_of(spec, w, pop, fact, cf),

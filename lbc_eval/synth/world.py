@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 
 from lbc_eval.data.ids import pseudonymise, synthetic_key, synthetic_resident_ids
-from lbc_eval.synth.dgp import LEVEL_JUNIOR, LEVEL_PRIMARY, WORLD_STREAM, logistic, logit, rng_for
+from lbc_eval.synth.dgp import (
+    DEST_SHOCK_STREAM,
+    LEVEL_JUNIOR,
+    LEVEL_PRIMARY,
+    WORLD_STREAM,
+    logistic,
+    logit,
+    rng_for,
+)
 from lbc_eval.synth.schools import draw_schools, pick_school, school_years
 from lbc_eval.synth.spec import SynthSpec
 
@@ -33,6 +41,7 @@ class World:
     school_effect_sdq: np.ndarray  # float, S: u^S_s
     school_teachers: np.ndarray  # int, S
     trained_share: np.ndarray  # float, S x years
+    training_propensity: np.ndarray  # float, S: standardised deterministic uptake index
     training_person_times: np.ndarray  # int, S x years
     new_teachers: np.ndarray  # int, S x years
     backbone: np.ndarray  # int, S x 3
@@ -47,6 +56,7 @@ class World:
     dest_names: np.ndarray
     dest_scope: np.ndarray  # int: 0 in_county, 1 in_province, 2 out_of_province
     dest_policy_year: np.ndarray  # int, -1 = never
+    dest_move_shock: np.ndarray  # float, J x years: u_jy (log-odds of the baseline hazard)
     # children
     n: int
     entry_term: np.ndarray  # int: first term enrolled
@@ -174,7 +184,14 @@ def _destinations(spec: SynthSpec, rng: np.random.Generator) -> tuple[Fields, np
             for i, s in enumerate(dest_scope)
         ]
     )
-    fields = {"dest_names": dest_names, "dest_scope": dest_scope, "dest_policy_year": policy_year}
+    # u_jy from a stream of its own, so that the world's other draws do not move
+    shock = rng_for(spec.seed, DEST_SHOCK_STREAM).standard_normal((J, n_years))
+    fields = {
+        "dest_names": dest_names,
+        "dest_scope": dest_scope,
+        "dest_policy_year": policy_year,
+        "dest_move_shock": spec.destination_shock_sd * shock,
+    }
     return fields, dest_w
 
 

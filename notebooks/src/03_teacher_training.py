@@ -47,6 +47,10 @@ print(cohort)
 
 # %% [markdown]
 # ## Math and Chinese scores
+#
+# Below each estimate, its design checks: how many schools carry it, and a lead placebo (next
+# year's trained-teacher share cannot have raised this year's scores; if it "predicts" them,
+# schools that train were improving anyway and the estimate mixes the two).
 
 # %%
 fits = {}
@@ -54,6 +58,7 @@ for outcome in ("math", "chinese"):
     fits[outcome] = fit_training(cohort, outcome=outcome, seed=SEED,
                                  reps=999)
     notebook.show(fits[outcome], truth=truth)
+    notebook.print_diagnostics(fits[outcome])
 
 # %% [markdown]
 # ## How scores vary: schools, classes and children

@@ -23,6 +23,16 @@ def test_defaults_follow_the_literature():
     assert spec.training_effect == 0.0  # Loyalka et al. 2019
     assert spec.school_icc == 0.20
     assert spec.tutoring_effect_math == 0.13
+    # no published size: the stress-test knobs are off by default, and say so
+    ranges = {k["name"]: (k["range"], k["doc"]) for k in SynthSpec.knobs()}
+    for name, allowed in (
+        ("targeting_feedback", (0, 2)),
+        ("destination_shock_sd", (0, 3)),
+        ("training_trend", (-1, 1)),
+    ):
+        assert getattr(spec, name) == 0.0
+        assert ranges[name][0] == allowed
+        assert "off by default" in ranges[name][1]
 
 
 def test_spec_is_frozen_and_update_validates():

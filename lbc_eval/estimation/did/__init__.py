@@ -27,11 +27,17 @@ cell's sample, scaled by :math:`n / n_{gt}`); the analytic standard error is
 :math:`\sqrt{\sum_i \psi_i^2} / n`, or with clusters :math:`\sqrt{\sum_c (\sum_{i \in c}
 \psi_i)^2} / n`. The multiplier bootstrap draws weights :math:`v_c` with mean 0 and variance 1
 per cluster (unit by default; Rademacher unless ``boot_weights`` says otherwise) and takes
-:math:`\hat\theta^* = \sum_c v_c \bar\psi_c / n_c`; its standard
+:math:`\hat\theta^* - \hat\theta = \sum_c v_c \sum_{i \in c} \psi_i / n` (the cluster *sums*,
+as R ``did`` and ``csdid``, so its variance is the analytic clustered one); its standard
 error is the interquartile range of the draws over 1.349, and the uniform band's critical value
-the :math:`1-\alpha` quantile of :math:`\max_k |\hat\theta^*_k / \hat\sigma_k|`. The pre-test is
-the Wald statistic :math:`n\,\hat\theta_{pre}' \hat V_{pre}^{-1} \hat\theta_{pre}` of the
-pre-treatment ATT(g,t), :math:`\chi^2` with as many degrees of freedom as cells.
+the :math:`1-\alpha` quantile of :math:`\max_k |\hat\theta^*_k / \hat\sigma_k|`. The analytic
+pre-test is the Wald statistic :math:`n\,\hat\theta_{pre}' \hat V_{pre}^{-1} \hat\theta_{pre}` of
+the pre-treatment ATT(g,t) (clustered when ``cluster`` is set), :math:`\chi^2` with as many
+degrees of freedom as cells; with the bootstrap it is the sup-t test of the same cells, or
+(``pretest="average"``) the bootstrap test of their group-averaged effect, which pools the
+groups (with two or three clusters per group even it over-rejects; the question Q3 front end
+uses randomisation inference instead). ``small_cluster`` rescales each cell's influence
+functions by the CR2 factors :math:`1/\sqrt{1 - h_c}` of its treated and comparison sides.
 
 References
 ----------
@@ -44,7 +50,7 @@ from __future__ import annotations
 
 from lbc_eval.estimation.did.estimator import fit_did, fit_did_spec
 from lbc_eval.estimation.did.result import Aggregation, DidResult
-from lbc_eval.estimation.did.spec import BasePeriod, Control, DidSpec, Method
+from lbc_eval.estimation.did.spec import BasePeriod, Control, DidSpec, Method, Pretest
 from lbc_eval.estimation.did.twfe import fit_twfe_event_study
 from lbc_eval.estimation.inference.multiplier import multiplier_bootstrap
 
@@ -55,6 +61,7 @@ __all__ = [
     "DidResult",
     "DidSpec",
     "Method",
+    "Pretest",
     "fit_did",
     "fit_did_spec",
     "fit_twfe_event_study",

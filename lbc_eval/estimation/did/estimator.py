@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -11,8 +12,15 @@ from scipy import stats
 from lbc_eval.errors import EstimationError, NoVariationError
 from lbc_eval.estimation.did.cells import Cells, Panel, estimate_cells, prepare
 from lbc_eval.estimation.did.result import DidResult
-from lbc_eval.estimation.did.spec import BasePeriod, Control, DidSpec, Method
-from lbc_eval.estimation.inference.multiplier import inference, tidy_table
+from lbc_eval.estimation.did.spec import BasePeriod, Control, DidSpec, Method, Pretest
+from lbc_eval.estimation.inference.multiplier import (
+    bootstrap_draws,
+    bootstrap_sup_t_test,
+    cluster_sum,
+    inference,
+    small_cluster_adjust,
+    tidy_table,
+)
 from lbc_eval.estimation.inference.wild import BootWeights
 from lbc_eval.estimation.results import diagnostics_frame
 
@@ -36,6 +44,8 @@ def fit_did(
     seed: int | None = 0,
     allow_unbalanced_panel: bool = False,
     min_group_size: int = 5,
+    small_cluster: bool = False,
+    pretest: Pretest = "auto",
 ) -> DidResult:
     """Group-time average treatment effects ATT(g,t) of a staggered adoption (Callaway-Sant'Anna).
 
@@ -75,6 +85,13 @@ def fit_did(
         periods. Without it an unbalanced panel is refused.
     min_group_size : int
         Groups with fewer units are reported in the warnings (their ATT(g,t) are noisy).
+    small_cluster : bool
+        With ``cluster``: rescale each ATT(g,t)'s treated and comparison influence functions by
+        the CR2 factors :math:`1/\\sqrt{1 - h_c}` (:math:`h_c`: the cluster's share of its side;
+        :math:`\\sqrt{G/(G-1)}` for G equal clusters), for few clusters.
+    pretest : {"auto", "wald", "sup_t", "average"}
+        The pre-test in ``diagnostics`` (see :func:`pretest`); ``auto``: the Wald test without
+        the bootstrap, the bootstrap sup-t test with it.
 
     Returns
     -------
@@ -107,6 +124,8 @@ def fit_did(
         seed=seed,
         allow_unbalanced_panel=allow_unbalanced_panel,
         min_group_size=min_group_size,
+        small_cluster=small_cluster,
+        pretest=pretest,
     )
     return fit_did_spec(data, spec)
 
@@ -123,6 +142,15 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
     cells, cell_notes = estimate_cells(panel, spec)
     notes += cell_notes
     reference = np.isfinite(cells.att) & (cells.n_control == 0) & (cells.att == 0) & ~cells.post
+    if spec.small_cluster and panel.cluster is not None:
+        cells = replace(
+            cells, inf=small_cluster_adjust(cells.inf, panel.cluster, panel.group, cells.group)
+        )
+        notes.append(
+            "few clusters: each ATT(g,t)'s treated and comparison influence functions are scaled "
+            "by 1/sqrt(1 - h), h the cluster's share of its side (CR2 correction of the "
+            "clustered variance; sqrt(G/(G-1)) for G equal clusters)"
+        )
     se, crit, cov = inference(
         cells.inf,
         panel.cluster,
@@ -132,7 +160,7 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
         boot_weights=spec.boot_weights,
     )
     se = np.where(reference | ~np.isfinite(cells.att), np.nan, se)
-    diagnostics, pre_notes = pretest(cells, reference, panel.y.shape[0], spec.alpha)
+    diagnostics, pre_notes = pretest(cells, reference, panel.y.shape[0], spec, panel.cluster)
     n_cl = int(panel.cluster.max()) + 1 if panel.cluster is not None else None
     never = int((~np.isfinite(panel.group)).sum())
     groups = pd.DataFrame(
@@ -196,19 +224,63 @@ def check_design(data: pd.DataFrame, panel: Panel, spec: DidSpec) -> tuple[list[
 
 
 def pretest(
-    cells: Cells, reference: np.ndarray, n: int, alpha: float
+    cells: Cells,
+    reference: np.ndarray,
+    n: int,
+    spec: DidSpec,
+    cluster: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    r"""The diagnostics frame with the Wald pre-test, and a note when it cannot be computed.
+    r"""The diagnostics frame with the pre-test, and a note when it cannot be computed.
 
+    Analytic (``reps == 0``): the Wald statistic
     :math:`W = n\,\hat\theta_{pre}'\hat V_{pre}^{-1}\hat\theta_{pre}`,
-    :math:`\hat V_{pre} = \Psi_{pre}'\Psi_{pre}/n`, :math:`\chi^2` with as many degrees of
-    freedom as pre-treatment cells (the universal base period's zero cell left out).
+    :math:`\hat V_{pre} = \Psi_{pre}'\Psi_{pre}/n` (units; with clusters, of the cluster sums),
+    :math:`\chi^2` with as many degrees of freedom as pre-treatment cells (the universal base
+    period's zero cell left out). Bootstrap (``reps > 0``): the sup-t statistic
+    :math:`\max_k |\hat\theta_k|/\hat\sigma_k` against its multiplier-bootstrap distribution
+    (:func:`~lbc_eval.estimation.inference.multiplier.bootstrap_sup_t_test`): it needs no
+    inverse of a covariance matrix, which with C clusters has rank below C. ``average``: the
+    group-averaged pre-treatment effect (each group's pre-treatment ATT(g,t) averaged, then
+    the groups weighted by size), one number, against its bootstrap distribution. With few
+    clusters per group (two destinations adopting in a year) each single ATT(g,t)'s clustered
+    variance is estimated from one or two degrees of freedom, so any test that looks at the
+    cells one by one (sup-t, Wald) over-rejects badly; the average pools every treated
+    cluster (and still over-rejects with two or three clusters per group).
     """
+    alpha = spec.alpha
     pre = ~cells.post & np.isfinite(cells.att) & ~reference
     if not pre.any():
         return diagnostics_frame(), []
     theta = cells.att[pre]
     inf_pre = cells.inf[:, pre]
+    kind = spec.pretest if spec.pretest != "auto" else ("sup_t" if spec.reps else "wald")
+    if kind == "average":
+        return _average_pretest(cells, pre, spec, cluster)
+    if kind == "sup_t":
+        stat, p = bootstrap_sup_t_test(
+            theta,
+            inf_pre,
+            draws=spec.reps,
+            cluster=cluster,
+            seed=spec.seed,
+            boot_weights=spec.boot_weights,
+        )
+        k = int(pre.sum())
+        row = {
+            "check": "pretest",
+            "statistic": stat,
+            "df": float(k),
+            "p_value": p,
+            "passed": p >= alpha,
+            "message": f"bootstrap sup-t test that all {k} pre-treatment ATT(g,t) are zero "
+            f"({spec.reps} draws): "
+            + (
+                "not rejected" if p >= alpha else f"rejected at {alpha:g}; parallel trends in doubt"
+            ),
+        }
+        return diagnostics_frame([row]), []
+    if cluster is not None:
+        inf_pre = cluster_sum(inf_pre, cluster)
     V = inf_pre.T @ inf_pre / n
     try:
         W = float(n * theta @ np.linalg.solve(V, theta))
@@ -225,6 +297,40 @@ def pretest(
         "p_value": p,
         "passed": p >= alpha,
         "message": f"Wald test that all {k} pre-treatment ATT(g,t) are zero (chi2): "
+        + ("not rejected" if p >= alpha else f"rejected at {alpha:g}; parallel trends in doubt"),
+    }
+    return diagnostics_frame([row]), []
+
+
+def _average_pretest(
+    cells: Cells, pre: np.ndarray, spec: DidSpec, cluster: np.ndarray | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Bootstrap test that the group-averaged pre-treatment ATT(g,t) is zero (see
+    :func:`pretest`); the weights' own influence is left out (it vanishes under the null)."""
+    groups = cells.group[pre]
+    size = np.array([cells.n_treated[pre][groups == g].max() for g in groups], float)
+    per_group = np.array([np.sum(groups == g) for g in groups], float)
+    w = size / per_group
+    w = w / w.sum()
+    theta = float(cells.att[pre] @ w)
+    draws = bootstrap_draws(
+        cells.inf[:, pre] @ w[:, None],
+        draws=spec.reps,
+        cluster=cluster,
+        seed=spec.seed,
+        boot_weights=spec.boot_weights,
+    )[:, 0]
+    p = float((1 + np.sum(np.abs(draws) >= abs(theta))) / (1 + spec.reps))
+    alpha = spec.alpha
+    k = int(pre.sum())
+    row = {
+        "check": "pretest",
+        "statistic": theta,
+        "df": 1.0,
+        "p_value": p,
+        "passed": p >= alpha,
+        "message": f"bootstrap test ({spec.reps} draws) that the group-averaged pre-treatment "
+        f"effect ({k} ATT(g,t)) is zero: "
         + ("not rejected" if p >= alpha else f"rejected at {alpha:g}; parallel trends in doubt"),
     }
     return diagnostics_frame([row]), []

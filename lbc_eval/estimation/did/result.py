@@ -24,6 +24,27 @@ _KEY_COLUMN = {
     "calendar": "time",
     "simple": "event_time",
 }
+#: What each aggregation's estimate averages over (``{units}``: the result's ``population``).
+ESTIMANDS = {
+    "simple": (
+        "simple ATT = the average effect over every treated {units}-period in the window: the "
+        "post-treatment ATT(g,t) weighted by group size, so groups treated earlier (observed "
+        "for more periods after adoption) count for more"
+    ),
+    "dynamic": (
+        "dynamic = the effect e periods after adoption, averaged over the groups observed at e "
+        "(by size); its overall = the plain average over event times e >= 0, each length of "
+        "exposure counting equally (the longest exposures rest on the earliest groups alone)"
+    ),
+    "group": (
+        "group = each group's average effect over its post-treatment periods; overall = their "
+        "average weighted by group size (every treated {units} counts once)"
+    ),
+    "calendar": (
+        "calendar = the effect in each period on the groups treated by then; overall = the "
+        "plain average over periods"
+    ),
+}
 
 
 @dataclass(frozen=True, repr=False)
@@ -53,6 +74,12 @@ class DidResult(Result):
         aggregations (e.g. a term index as ``"2021-1"``); None shows the number.
     aggregate_truth : callable or None
         Given an aggregation kind, the truth lookup of its rows (synthetic cohorts).
+    population : str or None
+        Who the units are (e.g. ``"children left behind in the first term, by the year their
+        parents' destination adopted"``); aggregations name it in a note with what their
+        estimate averages over (:data:`ESTIMANDS`).
+    unit_name : str
+        What one unit is, in those notes (``"child"``).
     """
 
     inf: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -65,10 +92,14 @@ class DidResult(Result):
     aggregate_truth: Callable[[str], TruthLookup | None] | None = field(
         default=None, repr=False, compare=False
     )
+    population: str | None = field(default=None, repr=False, compare=False)
+    unit_name: str = field(default="unit", repr=False, compare=False)
 
     def pretest(self) -> dict[str, float]:
-        """Wald pre-test that every pre-treatment ATT(g,t) is zero: statistic, df, p-value
-        (empty when there are no pre-treatment cells; the ``pretest`` row of ``diagnostics``)."""
+        """The pre-test of the pre-treatment ATT(g,t): statistic, df, p-value (empty when there
+        are no pre-treatment cells). It is the ``pretest`` row of ``diagnostics``, whose
+        ``message`` names the test (Wald, bootstrap sup-t, the averaged pre-treatment effect's
+        bootstrap, or, in ``fit_policy``, randomisation inference)."""
         hit = self.diagnostics[self.diagnostics["check"] == "pretest"]
         if hit.empty:
             return {}
@@ -78,6 +109,38 @@ class DidResult(Result):
             "df": int(row["df"]),
             "p_value": float(row["p_value"]),
         }
+
+    def summary(
+        self,
+        kinds: tuple[Aggregation, ...] = ("simple", "dynamic", "group", "calendar"),
+        **kwargs: object,
+    ) -> pd.DataFrame:
+        """The overall rows of the aggregations side by side, with what each one describes.
+
+        The simple ATT and the dynamic overall answer different questions (an average over
+        treated unit-periods vs. over lengths of exposure) and differ when effects grow with
+        exposure; this shows them together. ``kwargs`` go to :meth:`aggregate` (e.g. ``reps``).
+
+        Returns
+        -------
+        DataFrame
+            One row per kind: ``aggregation``, the tidy columns of its ``overall`` row,
+            ``cov_type`` and ``describes``.
+        """
+        rows = []
+        for kind in kinds:
+            agg = self.aggregate(kind, **kwargs)  # type: ignore[arg-type]
+            tidy = agg.tidy()
+            row = tidy[tidy["term"] == "overall"].drop(columns=[_KEY_COLUMN[kind]], errors="ignore")
+            row.insert(0, "aggregation", kind)
+            row["cov_type"] = agg.cov_type
+            row["describes"] = self._estimand(kind)
+            rows.append(row)
+        return pd.concat(rows, ignore_index=True)
+
+    def _estimand(self, kind: str) -> str:
+        text = ESTIMANDS[kind].format(units=self.unit_name)
+        return f"{self.population}: {text}" if self.population else text
 
     def aggregate(
         self,
@@ -165,7 +228,7 @@ class DidResult(Result):
             formula=self.formula,
             n_clusters=self.n_clusters,
             alpha=self.alpha,
-            notes=self.notes,
+            notes=(*self.notes, f"estimand: {self._estimand(kind)}"),
             warnings=self.warnings,
             raw=self,
             truth_lookup=None if self.aggregate_truth is None else self.aggregate_truth(kind),
@@ -174,6 +237,8 @@ class DidResult(Result):
             periods=self.periods,
             critical_value=crit,
             period_label=self.period_label,
+            population=self.population,
+            unit_name=self.unit_name,
         )
 
     def _label(self, value: float) -> str:

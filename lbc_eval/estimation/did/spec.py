@@ -10,11 +10,13 @@ from lbc_eval.estimation.inference.wild import BOOT_WEIGHTS, BootWeights
 Control = Literal["never", "not_yet"]
 Method = Literal["reg", "ipw", "dr"]
 BasePeriod = Literal["varying", "universal"]
+Pretest = Literal["auto", "wald", "sup_t", "average"]
 _CHOICES = {
     "control": ("never", "not_yet"),
     "method": ("reg", "ipw", "dr"),
     "base_period": ("varying", "universal"),
     "boot_weights": ("auto", *BOOT_WEIGHTS),
+    "pretest": ("auto", "wald", "sup_t", "average"),
 }
 
 
@@ -57,6 +59,15 @@ class DidSpec:
         Keep units that miss periods.
     min_group_size : int
         Groups with fewer units (plus one per covariate) are reported in the warnings.
+    small_cluster : bool
+        Rescale each ATT(g,t)'s influence functions for the few-cluster bias of the clustered
+        variance (:func:`~lbc_eval.estimation.inference.multiplier.small_cluster_adjust`);
+        only with ``cluster``.
+    pretest : {"auto", "wald", "sup_t", "average"}
+        The pre-test (see :func:`~lbc_eval.estimation.did.estimator.pretest`): ``wald`` (chi2,
+        analytic), ``sup_t`` (bootstrap), ``average`` (bootstrap test of the group-averaged
+        pre-treatment effect, for few clusters); ``auto``: ``wald`` without the bootstrap,
+        ``sup_t`` with it.
     """
 
     outcome: str
@@ -75,9 +86,11 @@ class DidSpec:
     seed: int | None = 0
     allow_unbalanced_panel: bool = False
     min_group_size: int = 5
+    small_cluster: bool = False
+    pretest: Pretest = "auto"
 
     def __post_init__(self) -> None:
-        for name in ("control", "method", "base_period", "boot_weights"):
+        for name in ("control", "method", "base_period", "boot_weights", "pretest"):
             check_choice(name, getattr(self, name))
         if not 0 < self.alpha < 1:
             raise ValueError(f"alpha={self.alpha} must lie in (0, 1)")
@@ -85,6 +98,10 @@ class DidSpec:
             raise ValueError(f"reps={self.reps}: bootstrap draws cannot be negative (0: none)")
         if self.anticipation < 0:
             raise ValueError(f"anticipation={self.anticipation} cannot be negative")
+        if self.pretest in ("sup_t", "average") and not self.reps:
+            raise ValueError(f"pretest={self.pretest!r} is a bootstrap test; it needs reps > 0")
+        if self.small_cluster and not self.cluster:
+            raise ValueError("small_cluster=True needs a cluster variable")
         object.__setattr__(self, "controls", tuple(self.controls))
 
     @property

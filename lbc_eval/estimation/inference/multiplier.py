@@ -13,58 +13,33 @@ from lbc_eval.estimation.results import tidy_frame
 def analytic_se(inf: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
     n = inf.shape[0]
     if cluster is not None:
-        inf = _cluster_sum(inf, cluster)
+        inf = cluster_sum(inf, cluster)
     return np.sqrt(np.sum(inf**2, axis=0)) / n
 
 
-def _cluster_sum(inf: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+def cluster_sum(inf: np.ndarray, cluster: np.ndarray) -> np.ndarray:
     out = np.zeros((int(cluster.max()) + 1, inf.shape[1]))
     np.add.at(out, cluster, inf)
     return out
 
 
-def multiplier_bootstrap(
+def bootstrap_draws(
     inf: np.ndarray,
     *,
     draws: int = 999,
     cluster: np.ndarray | None = None,
-    alpha: float = 0.05,
     seed: int | None = 0,
     boot_weights: BootWeights = "auto",
     chunk: int = 64,
-) -> tuple[np.ndarray, float]:
-    """Bootstrap standard errors and the uniform band's critical value from influence functions.
+) -> np.ndarray:
+    r"""Multiplier-bootstrap draws :math:`\hat\theta^*_b - \hat\theta = \sum_c v_{cb} S_c / n`.
 
-    Parameters
-    ----------
-    inf : (n, k) array
-        Influence functions of k estimates over n units.
-    draws : int
-        Bootstrap draws (one weight per cluster; units are their own clusters by default).
-    cluster : (n,) int array, optional
-        Cluster codes 0..C-1: weights are drawn per cluster and the cluster-mean influence
-        functions are resampled, as ``did``'s ``mboot`` does.
-    alpha : float
-        1 - coverage of the uniform band.
-    seed : int or None
-        Seed of ``numpy.random.default_rng``.
-    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
-        Distribution of the multiplier weights (mean 0, variance 1); ``"auto"`` is Rademacher,
-        as ``did``.
-
-    Returns
-    -------
-    se : (k,) array
-        Interquartile range of the draws / (z_.75 - z_.25), divided by sqrt(n or C).
-    crit : float
-        The 1 - alpha quantile of max_k |draw_k / sigma_k| (simultaneous band).
+    :math:`S_c = \sum_{i \in c} \psi_i` is the cluster's *sum* of influence functions (each
+    unit its own cluster by default), so the draws' variance is the analytic clustered variance
+    :math:`\sum_c S_c^2 / n^2`, as in R ``did`` and ``csdid``. Returns a (draws, k) array.
     """
     n, k = inf.shape
-    if cluster is not None:
-        sizes = np.bincount(cluster).astype(float)
-        base = _cluster_sum(inf, cluster) / sizes[:, None]
-    else:
-        base = inf
+    base = cluster_sum(inf, cluster) if cluster is not None else inf
     m = base.shape[0]
     rng = np.random.default_rng(seed)
     res = np.empty((draws, k))
@@ -78,17 +53,130 @@ def multiplier_bootstrap(
             v = rng.integers(0, 2, size=(b, m), dtype=np.int8).astype(np.float32) * 2 - 1
         else:
             v = draw_values(rng, kind, b * m).reshape(b, m).astype(np.float32)
-        res[start : start + b] = (v @ b32) / m
-    res *= np.sqrt(m)
+        res[start : start + b] = v @ b32
+    return res / n
+
+
+def bootstrap_scale(res: np.ndarray) -> np.ndarray:
+    """Robust standard deviation of the draws: interquartile range / (z_.75 - z_.25)."""
     q75, q25 = (
         np.quantile(res, 0.75, axis=0, method="inverted_cdf"),
         np.quantile(res, 0.25, axis=0, method="inverted_cdf"),
     )
-    sigma = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+    return (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+
+
+def sup_t(res: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """max_k |draw_k / sigma_k| per draw (columns with sigma = 0 left out)."""
     ok = sigma > 0
-    tmax = np.max(np.abs(res[:, ok] / sigma[ok]), axis=1) if ok.any() else np.zeros(draws)
-    crit = float(np.quantile(tmax, 1 - alpha, method="inverted_cdf"))
-    return sigma / np.sqrt(m), crit
+    if not ok.any():
+        return np.zeros(res.shape[0])
+    return np.max(np.abs(res[:, ok] / sigma[ok]), axis=1)
+
+
+def multiplier_bootstrap(
+    inf: np.ndarray,
+    *,
+    draws: int = 999,
+    cluster: np.ndarray | None = None,
+    alpha: float = 0.05,
+    seed: int | None = 0,
+    boot_weights: BootWeights = "auto",
+    chunk: int = 64,
+) -> tuple[np.ndarray, float]:
+    r"""Bootstrap standard errors and the uniform band's critical value from influence functions.
+
+    Parameters
+    ----------
+    inf : (n, k) array
+        Influence functions of k estimates over n units.
+    draws : int
+        Bootstrap draws (one weight per cluster; units are their own clusters by default).
+    cluster : (n,) int array, optional
+        Cluster codes 0..C-1: weights are drawn per cluster and multiply the cluster's *sum* of
+        influence functions (R ``did``/``csdid``), so the standard errors estimate the analytic
+        clustered ones :math:`\sqrt{\sum_c (\sum_{i \in c} \psi_i)^2} / n`.
+    alpha : float
+        1 - coverage of the uniform band.
+    seed : int or None
+        Seed of ``numpy.random.default_rng``.
+    boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
+        Distribution of the multiplier weights (mean 0, variance 1); ``"auto"`` is Rademacher,
+        as ``did``.
+
+    Returns
+    -------
+    se : (k,) array
+        Interquartile range of the draws / (z_.75 - z_.25).
+    crit : float
+        The 1 - alpha quantile of max_k |draw_k / sigma_k| (simultaneous band).
+    """
+    res = bootstrap_draws(
+        inf, draws=draws, cluster=cluster, seed=seed, boot_weights=boot_weights, chunk=chunk
+    )
+    sigma = bootstrap_scale(res)
+    crit = float(np.quantile(sup_t(res, sigma), 1 - alpha, method="inverted_cdf"))
+    return sigma, crit
+
+
+def bootstrap_sup_t_test(
+    theta: np.ndarray,
+    inf: np.ndarray,
+    *,
+    draws: int = 999,
+    cluster: np.ndarray | None = None,
+    seed: int | None = 0,
+    boot_weights: BootWeights = "auto",
+) -> tuple[float, float]:
+    r"""Joint test that every ``theta`` is zero: the bootstrap sup-t statistic and p-value.
+
+    :math:`T = \max_k |\hat\theta_k| / \hat\sigma_k` against the multiplier-bootstrap draws
+    of :math:`\max_k |\hat\theta^*_k - \hat\theta_k| / \hat\sigma_k` (the same draws as the
+    uniform band: the test rejects exactly when the simultaneous band excludes zero somewhere).
+    Unlike a Wald test it needs no inverse of the k x k covariance, which with C clusters has
+    rank at most C - 1 and is badly estimated when k is close to C.
+    """
+    res = bootstrap_draws(inf, draws=draws, cluster=cluster, seed=seed, boot_weights=boot_weights)
+    sigma = bootstrap_scale(res)
+    ok = sigma > 0
+    stat = float(np.max(np.abs(theta[ok] / sigma[ok]))) if ok.any() else 0.0
+    tmax = sup_t(res, sigma)
+    p = float((1 + np.sum(tmax >= stat)) / (1 + draws))
+    return stat, p
+
+
+def small_cluster_adjust(
+    inf: np.ndarray,
+    cluster: np.ndarray,
+    unit_group: np.ndarray,
+    cell_group: np.ndarray,
+) -> np.ndarray:
+    r"""Rescale each cell's influence functions for the few-cluster bias of the clustered
+    variance (CR2, Bell & McCaffrey 2002).
+
+    An ATT(g,t) without covariates is a difference of two means, over the cell's treated units
+    and its comparison units. Within each side, the units of cluster c are scaled by
+    :math:`1/\sqrt{1 - h_c}`, :math:`h_c = n_c / n_{side}` the cluster's share of that side
+    (the leverage of its block in the regression on an intercept): the cluster sum of the
+    residuals has expectation :math:`(1 - h_c)` times the variance it stands for, because each
+    cluster's deviation is taken from a mean it is part of. For G equal clusters the factor is
+    :math:`\sqrt{G/(G-1)}`; two destinations adopting in a year would otherwise show half the
+    variance. A side with a single cluster is left as it is (its variance cannot be estimated).
+    Units take part in a cell when their influence function there is not zero.
+    """
+    out = inf.copy()
+    n_cl = int(cluster.max()) + 1
+    for k in range(inf.shape[1]):
+        used = inf[:, k] != 0
+        if not used.any():
+            continue
+        treated = unit_group == cell_group[k]
+        for side in (treated & used, ~treated & used):
+            counts = np.bincount(cluster[side], minlength=n_cl).astype(float)
+            h = counts / max(counts.sum(), 1.0)
+            if np.sum(counts > 0) > 1:
+                out[side, k] *= 1 / np.sqrt(1 - h[cluster[side]])
+    return out
 
 
 def inference(

@@ -306,3 +306,58 @@ def test_other_multiplier_weights_agree_with_the_analytic_errors(mpdta, res, kin
     assert kind in boot.cov_type
     agg = boot.aggregate("simple", reps=0)
     assert agg.critical_value is None and "analytic" in agg.cov_type
+
+
+def test_clustered_bootstrap_sums_influence_functions_within_clusters(mpdta, res):
+    """R ``did``/``csdid``: the draw is sum_c v_c sum_{i in c} psi_i / n, so with many draws the
+    bootstrap standard errors match the analytic clustered ones sqrt(sum_c S_c^2) / n (a mean
+    within clusters would shrink them by about the cluster size)."""
+    from lbc_eval.estimation.inference.multiplier import analytic_se, bootstrap_draws
+
+    d = mpdta.copy()
+    d["state"] = d["countyreal"] % 40  # 40 fixed groups of about 12 counties each
+    codes = pd.factorize(d.groupby("countyreal")["state"].first().sort_index())[0]
+    inf = res.inf
+    analytic = analytic_se(inf, codes)
+    for kind in ("rademacher", "webb", "normal"):
+        draws = bootstrap_draws(inf, draws=20_000, cluster=codes, seed=5, boot_weights=kind)
+        # sd of 20,000 draws: Monte Carlo error about 1/sqrt(2 x 20000) ~ 0.5% (x kurtosis)
+        np.testing.assert_allclose(draws.std(axis=0), analytic, rtol=0.03)
+    # normal weights: the draws are exactly normal, so the IQR-based error matches as well
+    se, _ = multiplier_bootstrap(inf, draws=20_000, cluster=codes, seed=5, boot_weights="normal")
+    np.testing.assert_allclose(se, analytic, rtol=0.05)  # IQR: Monte Carlo sd ~ 1.2%
+    fitted = fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat",
+                     cluster="state", reps=4999, seed=2, boot_weights="normal")  # fmt: skip
+    ref = fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat",
+                  cluster="state")  # fmt: skip
+    ratio = fitted.tidy()["std_error"] / ref.tidy()["std_error"]
+    assert ratio.between(0.9, 1.1).all(), ratio
+    unit = res.tidy()["std_error"]
+    assert (ref.tidy()["std_error"] > 0.5 * unit).all()  # not shrunk by the cluster size
+
+
+def test_small_cluster_adjust_is_g_over_g_minus_1_for_equal_clusters():
+    from lbc_eval.estimation.inference.multiplier import analytic_se, small_cluster_adjust
+
+    rng = np.random.default_rng(1)
+    cluster = np.repeat(np.arange(6), 50)  # clusters 0-1 treated (group 5), 2-5 comparison
+    unit_group = np.where(cluster < 2, 5.0, np.inf)
+    inf = rng.standard_normal((300, 1))
+    adj = small_cluster_adjust(inf, cluster, unit_group, np.array([5.0]))
+    np.testing.assert_allclose(adj[:100], inf[:100] * np.sqrt(2))
+    np.testing.assert_allclose(adj[100:], inf[100:] * np.sqrt(4 / 3))
+    assert analytic_se(adj, cluster)[0] > analytic_se(inf, cluster)[0]
+
+
+def test_bootstrap_pretests(mpdta, res):
+    kw = dict(outcome="lemp", unit="countyreal", time="year", group="first.treat", seed=1)
+    sup = fit_did(mpdta, reps=999, **kw).diagnostic("pretest")
+    assert "sup-t" in sup["message"] and sup["df"] == 5
+    avg = fit_did(mpdta, reps=999, pretest="average", **kw).diagnostic("pretest")
+    assert "group-averaged" in avg["message"] and avg["df"] == 1
+    # the published Wald p is 0.168; the bootstrap tests of the same cells do not reject either
+    assert sup["p_value"] > 0.05 and avg["p_value"] > 0.05
+    with pytest.raises(ValueError, match="needs reps > 0"):
+        fit_did(mpdta, pretest="sup_t", **kw)
+    with pytest.raises(ValueError, match="small_cluster=True needs a cluster"):
+        fit_did(mpdta, small_cluster=True, **kw)

@@ -1,0 +1,75 @@
+"""Q4 work plan: pilot sizes carry their assumptions, the R² rule, the county's schools."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from lbc_eval.pilot.icc import icc_from_cohort
+from lbc_eval.pilot.plan import ASSUMPTIONS
+from lbc_eval.pilot.power import mde
+from lbc_eval.questions import workplan
+
+
+@pytest.fixture(scope="module")
+def small_ev(small):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return workplan.evidence(small, reps=199)
+
+
+def _county_ev(county) -> workplan.Evidence:
+    """Only what pilot_size reads: the ICC splits and the school count."""
+    icc = {o: icc_from_cohort(county, outcome=o) for o in ("sdq_total", "math")}
+    empty = pd.DataFrame()
+    return workplan.Evidence("county", None, None, None, empty, empty, 0, icc=icc,
+                             n_schools=int(county.panel["school_id"].nunique()))  # fmt: skip
+
+
+def test_small_cohort_plans_without_r2(small_ev):
+    assert small_ev.n_schools == 12
+    for action in ("pairing", "teacher_training"):
+        p = workplan.pilot_size(small_ev, action)
+        assert set(ASSUMPTIONS) <= set(p)
+        assert p["r2_cluster"] == 0 and p["r2_individual"] == 0 and not p["r2_used"]
+        assert "fewer than 20" in p["notes"]
+        assert p["county_schools"] == 12
+        expect = mde(n_clusters=12, cluster_size=p["children_per_school"], icc=p["icc"],
+                     power=p["power"], alpha=p["alpha"])  # fmt: skip
+        assert p["mde_all_schools"] == pytest.approx(float(expect))
+
+
+def test_county_plans_with_estimated_r2(county):
+    ev = _county_ev(county)
+    p = workplan.pilot_size(ev, "pairing")
+    split = ev.icc["sdq_total"].design("cluster2")
+    assert p["r2_used"] and p["r2_schools"] == 60 and p["county_schools"] == 60
+    assert p["r2_cluster"] == pytest.approx(split["r2_cluster"]) and p["r2_cluster"] > 0
+    expect = mde(n_clusters=60, cluster_size=p["children_per_school"], icc=p["icc"],
+                 r2_cluster=p["r2_cluster"], r2_individual=p["r2_individual"])  # fmt: skip
+    assert p["mde_all_schools"] == pytest.approx(float(expect))
+    half = workplan.pilot_size(ev, "pairing", share_reached=0.5)
+    assert half["effect_detected_sd"] == pytest.approx(0.075)
+    assert half["schools_needed"] > p["schools_needed"]
+
+
+def test_actions_show_assumptions_beside_the_size(small_ev):
+    en = workplan.actions(small_ev, lang="en")
+    assert set(workplan.PILOT_COLUMNS) <= set(en.columns)
+    sized = en.dropna(subset=["schools_needed"])
+    assert len(sized) == 4 and (sized["county_schools"] == 12).all()
+    assert (sized["r2_cluster"] == 0).all()
+    zh = workplan.actions(small_ev, lang="zh")
+    assert "全县学校数" in zh.columns and "需随机分配学校数" in zh.columns
+
+
+def test_findings_say_few_schools_only_when_few(small_ev):
+    """12 schools: below the 50 at which inference switches to the wild bootstrap, said; the
+    pilot sentence gives the county's school count and the R² used."""
+    en = workplan.findings_markdown(small_ev, lang="en")
+    assert "only 12 schools, fewer than 50" in en
+    assert "R² 0.00; the county has 12" in en
+    zh = workplan.findings_markdown(small_ev, lang="zh")
+    assert "全县共 12 所" in zh and "少于 50 所" in zh
