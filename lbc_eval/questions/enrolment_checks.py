@@ -2,8 +2,8 @@
 (:func:`lbc_eval.questions.enrolment.fit_policy`).
 
 :class:`PolicyInference` resolves the few-cluster defaults (bootstrap over destinations, Webb
-weights, small-cluster rescaling); :func:`policy_diagnostics` swaps the pre-test for
-randomisation inference over the destinations' adoption terms
+weights, small-cluster rescaling, t(G - 1) reference); :func:`policy_diagnostics` swaps the
+pre-test for randomisation inference over the destinations' adoption terms
 (:func:`~lbc_eval.estimation.did.randomisation.randomisation_pretest`) when destinations are
 few, and adds the ``treated_destinations`` row.
 """
@@ -82,7 +82,8 @@ def inference_note(
     if inf.randomised:
         how += (
             f"; with fewer than {FEW_DESTINATIONS} clusters every ATT(g,t) and aggregation "
-            "comes from the bootstrap over clusters, and the pre-test (group-averaged "
+            f"comes from the bootstrap over clusters, with t({inf.n_clusters - 1}) p-values "
+            "and intervals at least as wide as the t ones, and the pre-test (group-averaged "
             "pre-treatment effect) from "
             + (
                 "randomisation inference over the destinations' adoption terms"

@@ -216,10 +216,11 @@ def summarise(study: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def verdicts(summary: pd.DataFrame, *, nominal: float = 0.95) -> list[str]:
+def verdicts(summary: pd.DataFrame, *, nominal: float = 0.95, k: float = 3.0) -> list[str]:
     """One sentence per row of :func:`summarise`, computed from its numbers: is the bias
-    distinguishable from zero, is coverage consistent with ``nominal`` (within two Monte Carlo
-    standard errors)."""
+    distinguishable from zero, is coverage consistent with ``nominal``, each judged at ``k``
+    Monte Carlo standard errors. The table has dozens of rows: at two standard errors about one
+    row in twenty would be flagged by chance alone, at three about one in four hundred."""
     lines = []
     for row in summary.itertuples(index=False):
         if row.estimates < 3:
@@ -227,12 +228,12 @@ def verdicts(summary: pd.DataFrame, *, nominal: float = 0.95) -> list[str]:
                          "to judge.")  # fmt: skip
             continue
         bias = (f"bias {row.bias:+.3f} (MC SE {row.bias_mc_se:.3f}), "
-                + ("distinguishable from zero" if abs(row.bias) > 2 * row.bias_mc_se
+                + ("distinguishable from zero" if abs(row.bias) > k * row.bias_mc_se
                    else "not distinguishable from zero"))  # fmt: skip
         if np.isnan(row.coverage):
             cover = "coverage not judged (sample truth)"
         else:
-            ok = abs(row.coverage - nominal) <= 2 * row.coverage_mc_se
+            ok = abs(row.coverage - nominal) <= k * row.coverage_mc_se
             side = "" if ok else (" (too narrow)" if row.coverage < nominal else " (too wide)")
             cover = (f"coverage {row.coverage:.2f} (MC SE {row.coverage_mc_se:.2f}), "
                      + ("consistent with" if ok else "not consistent with")

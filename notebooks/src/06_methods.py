@@ -63,10 +63,11 @@ if OUT:
 
 # %% [markdown]
 # **Reading the table.** Each line below is computed from the row of the table above: a bias is
-# called distinguishable from zero when it exceeds two Monte Carlo standard errors, and coverage
-# consistent with 95% when it lies within two Monte Carlo standard errors of it. With few seeds
-# per scenario these are rough; raise `N_SEEDS` and `N_STRESS` (papermill parameters) for a
-# sharper study.
+# called distinguishable from zero when it exceeds three Monte Carlo standard errors, and
+# coverage consistent with 95% when it lies within three Monte Carlo standard errors of it (with
+# dozens of rows, a two-standard-error rule would flag one row in twenty by chance). With few
+# seeds per scenario these are rough; raise `N_SEEDS` and `N_STRESS` (papermill parameters) for
+# a sharper study.
 
 # %%
 for line in methods.verdicts(summary):

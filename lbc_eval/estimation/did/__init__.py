@@ -37,7 +37,10 @@ degrees of freedom as cells; with the bootstrap it is the sup-t test of the same
 (``pretest="average"``) the bootstrap test of their group-averaged effect, which pools the
 groups (with two or three clusters per group even it over-rejects; the question Q3 front end
 uses randomisation inference instead). ``small_cluster`` rescales each cell's influence
-functions by the CR2 factors :math:`1/\sqrt{1 - h_c}` of its treated and comparison sides.
+functions by the CR2 factors :math:`1/\sqrt{1 - h_c}` of its treated and comparison sides,
+refers p-values and pointwise intervals to Student's t(G - 1) and floors a band's critical value
+at the t(G - 1) quantile (a statistic carried by one or two clusters, such as a simple ATT
+weighted towards the earliest adopters, has bootstrap quantiles below the normal ones).
 
 References
 ----------

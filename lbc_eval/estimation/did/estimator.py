@@ -88,7 +88,11 @@ def fit_did(
     small_cluster : bool
         With ``cluster``: rescale each ATT(g,t)'s treated and comparison influence functions by
         the CR2 factors :math:`1/\\sqrt{1 - h_c}` (:math:`h_c`: the cluster's share of its side;
-        :math:`\\sqrt{G/(G-1)}` for G equal clusters), for few clusters.
+        :math:`\\sqrt{G/(G-1)}` for G equal clusters), for few clusters; p-values and
+        pointwise intervals then refer to Student's t(G - 1), and a bootstrap band's critical
+        value is never below its 1 - alpha/2 quantile (the bootstrap quantile of a statistic
+        dominated by one or two clusters is too small: see
+        :func:`~lbc_eval.estimation.inference.multiplier.inference`).
     pretest : {"auto", "wald", "sup_t", "average"}
         The pre-test in ``diagnostics`` (see :func:`pretest`); ``auto``: the Wald test without
         the bootstrap, the bootstrap sup-t test with it.
@@ -151,6 +155,8 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
             "by 1/sqrt(1 - h), h the cluster's share of its side (CR2 correction of the "
             "clustered variance; sqrt(G/(G-1)) for G equal clusters)"
         )
+    n_cl = int(panel.cluster.max()) + 1 if panel.cluster is not None else None
+    df = few_cluster_df(spec, n_cl)
     se, crit, cov = inference(
         cells.inf,
         panel.cluster,
@@ -158,17 +164,17 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
         alpha=spec.alpha,
         seed=spec.seed,
         boot_weights=spec.boot_weights,
+        df=df,
     )
     se = np.where(reference | ~np.isfinite(cells.att), np.nan, se)
     diagnostics, pre_notes = pretest(cells, reference, panel.y.shape[0], spec, panel.cluster)
-    n_cl = int(panel.cluster.max()) + 1 if panel.cluster is not None else None
     never = int((~np.isfinite(panel.group)).sum())
     groups = pd.DataFrame(
         {"group": [*sizes.index.astype(float), np.nan], "units": [*sizes.to_numpy(), never]}
     )
     return DidResult(
         estimator="did (Callaway-Sant'Anna)",
-        table=cell_table(cells, se, crit, spec, panel.periods),
+        table=cell_table(cells, se, crit, spec, panel.periods, df),
         outcome=spec.outcome,
         nobs=panel.y.shape[0],
         cov_type=cov,
@@ -336,13 +342,26 @@ def _average_pretest(
     return diagnostics_frame([row]), []
 
 
+def few_cluster_df(spec: DidSpec, n_clusters: int | None) -> float | None:
+    """Degrees of freedom of the pointwise reference: G - 1 with ``small_cluster`` (few
+    clusters; t(G - 1) as for CR2-corrected clustered errors), else None (normal)."""
+    if spec.small_cluster and n_clusters is not None and n_clusters > 1:
+        return float(n_clusters - 1)
+    return None
+
+
 def cell_table(
-    cells: Cells, se: np.ndarray, crit: float | None, spec: DidSpec, periods: np.ndarray
+    cells: Cells,
+    se: np.ndarray,
+    crit: float | None,
+    spec: DidSpec,
+    periods: np.ndarray,
+    df: float | None = None,
 ) -> pd.DataFrame:
     """The tidy ATT(g,t) rows with their ``group``, ``time`` and ``event_time`` keys."""
     step = float(periods[1] - periods[0])
     labels = [f"ATT({g:g},{t:g})" for g, t in zip(cells.group, cells.time, strict=True)]
-    table = tidy_table(labels, cells.att, se, crit, spec.outcome, spec.alpha)
+    table = tidy_table(labels, cells.att, se, crit, spec.outcome, spec.alpha, df)
     table["group"] = cells.group
     table["time"] = cells.time
     table["event_time"] = np.round((cells.time - cells.group) / step).astype(int)

@@ -209,6 +209,12 @@ class DidResult(Result):
         labels = [r[0] for r in rows]
         keys = [r[1] for r in rows]
         estimates = [r[2] for r in rows]
+        # few clusters (small_cluster): t(G - 1) reference, the band no narrower than it
+        df = (
+            float(self.n_clusters - 1)
+            if spec.small_cluster and self.cluster_codes is not None and self.n_clusters > 1
+            else None
+        )
         se, crit, cov = inference(
             np.column_stack([r[3] for r in rows]),
             self.cluster_codes,
@@ -216,8 +222,9 @@ class DidResult(Result):
             alpha=self.alpha,
             seed=spec.seed if seed is None else seed,
             boot_weights=spec.boot_weights if boot_weights is None else boot_weights,
+            df=df,
         )
-        table = tidy_table(labels, estimates, se, crit, self.outcome, self.alpha)
+        table = tidy_table(labels, estimates, se, crit, self.outcome, self.alpha, df)
         table[_KEY_COLUMN[kind]] = self._label_keys(kind, keys)
         return DidResult(
             estimator=f"did aggregate ({kind})",

@@ -61,8 +61,9 @@ class DidSpec:
         Groups with fewer units (plus one per covariate) are reported in the warnings.
     small_cluster : bool
         Rescale each ATT(g,t)'s influence functions for the few-cluster bias of the clustered
-        variance (:func:`~lbc_eval.estimation.inference.multiplier.small_cluster_adjust`);
-        only with ``cluster``.
+        variance (:func:`~lbc_eval.estimation.inference.multiplier.small_cluster_adjust`)
+        and refer p-values and intervals to t(G - 1), a band never narrower than that; only
+        with ``cluster``.
     pretest : {"auto", "wald", "sup_t", "average"}
         The pre-test (see :func:`~lbc_eval.estimation.did.estimator.pretest`): ``wald`` (chi2,
         analytic), ``sup_t`` (bootstrap), ``average`` (bootstrap test of the group-averaged

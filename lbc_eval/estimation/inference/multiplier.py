@@ -187,26 +187,36 @@ def inference(
     alpha: float,
     seed: int | None,
     boot_weights: BootWeights = "auto",
+    df: float | None = None,
 ) -> tuple[np.ndarray, float | None, str]:
     """Standard errors, the band's critical value (None: pointwise) and the ``cov_type`` text.
 
     ``reps`` > 0: :func:`multiplier_bootstrap`; 0: the analytic :math:`\\sqrt{\\sum \\psi^2}/n`.
+
+    ``df`` (few clusters: G - 1) makes Student's t(df) the pointwise reference (p-values,
+    pointwise intervals: see :func:`tidy_table`) and floors the band's critical value at its
+    1 - alpha/2 quantile. The floor matters for a statistic dominated by one or two clusters
+    (the simple ATT, most of whose weight is on the earliest adopting destinations): its
+    multiplier draws are then close to one cluster's bounded weight distribution (Webb's six
+    points reach 1.22 standard deviations), the bootstrap quantile falls below 1.96 and the
+    interval is too short; a simultaneous band should never be narrower than the pointwise one.
     """
     where = "clusters" if cluster is not None else "units"
+    ref = "" if df is None else f"; t({df:g}) reference (pointwise)"
     if reps:
         se, crit = multiplier_bootstrap(
             inf, draws=reps, cluster=cluster, alpha=alpha, seed=seed, boot_weights=boot_weights
         )
+        if df is not None:
+            crit = max(crit, float(stats.t.ppf(1 - alpha / 2, df)))
         kind = "rademacher" if boot_weights == "auto" else boot_weights
-        return (
-            se,
-            crit,
-            (
-                f"multiplier bootstrap ({reps} {kind} draws over {where}); "
-                f"simultaneous {100 * (1 - alpha):g}% band"
-            ),
+        band = (
+            f"simultaneous {100 * (1 - alpha):g}% band"
+            if df is None
+            else f"simultaneous {100 * (1 - alpha):g}% band, no narrower than the t({df:g}) one"
         )
-    return analytic_se(inf, cluster), None, f"influence function (analytic, over {where})"
+        return se, crit, f"multiplier bootstrap ({reps} {kind} draws over {where}); {band}{ref}"
+    return analytic_se(inf, cluster), None, f"influence function (analytic, over {where}){ref}"
 
 
 def tidy_table(
@@ -216,8 +226,11 @@ def tidy_table(
     crit: float | None,
     outcome: str,
     alpha: float,
+    df: float | None = None,
 ) -> pd.DataFrame:
-    table = tidy_frame(labels, est, se, outcome=outcome, alpha=alpha)
+    """The tidy rows: p-values against N(0, 1), or t(``df``) (few clusters); the intervals
+    ``estimate +- crit * se`` when there is a band (``crit``), else pointwise."""
+    table = tidy_frame(labels, est, se, outcome=outcome, alpha=alpha, df=df)
     if crit is not None:
         e = table["estimate"].to_numpy()
         table["conf_low"] = e - crit * se
