@@ -122,7 +122,8 @@ class Result:
                       ``lead``: ``WithinFit``;      ``lead_placebo``  (with the multilevel
                       ``multilevel``: MixedLM                         model)
     did, policy       None; for an aggregation the  ``pretest``;      ``cells``, ``groups``
-                      ATT(g,t) ``DidResult``        policy also       (ATT(g,t) only)
+                      ATT(g,t) ``DidResult`` (its   policy also       (ATT(g,t) only)
+                      diagnostics carry over)
                                                     ``treated_
                                                     destinations``
     twfe event study  the pyfixest ``Feols`` fit    (none)            (none)

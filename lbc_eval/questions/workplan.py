@@ -241,6 +241,40 @@ def _evidence_text(ev: Evidence, action: str, last: pd.Series, *, zh: bool) -> s
     )
 
 
+#: Design checks by name, in Chinese (the checks' own messages are in English).
+CHECKS_ZH = {
+    "lead_placebo": "前导安慰剂检验",
+    "first_stage": "工具变量第一阶段强度",
+    "iv_vs_within": "工具变量与儿童内部估计的一致性",
+    "schools": "学校数",
+    "pretest": "平行趋势预检验",
+    "treated_destinations": "实施政策的务工地数",
+}
+
+
+def checks_line(ev: Evidence, *, lang: str = "zh") -> str:
+    """One line on the design checks of Q1-Q3, from each result's diagnostics: which failed
+    (with what it means) or that all that could be computed passed."""
+    parts = []
+    for q, result in (("Q1", ev.dose), ("Q2", ev.training), ("Q3", ev.policy)):
+        d = result.diagnostics
+        failed = d[d["passed"].eq(False).fillna(False)]
+        judged = int(d["passed"].notna().sum())
+        if lang == "en":
+            passed = ("no check could be computed" if judged == 0 else "its check passed"
+                      if judged == 1 else f"all {judged} checks passed")  # fmt: skip
+            parts.append(f"{q}: " + ("; ".join(f"{r.check} FAILED ({r.message})" for r in
+                                               failed.itertuples(index=False))
+                                     if len(failed) else passed))  # fmt: skip
+        else:
+            names = "、".join(CHECKS_ZH.get(c, c) for c in failed["check"])
+            passed = "无可计算的检验" if judged == 0 else f"{judged} 项检验全部通过"
+            parts.append(f"{q}：" + (f"未通过：{names}" if len(failed) else passed))
+    if lang == "en":
+        return "- **Design checks.** " + "; ".join(parts) + "."
+    return "- **设计检验**：" + "；".join(parts) + "。"
+
+
 def findings_markdown(ev: Evidence, *, lang: str = "zh") -> str:
     """The findings in plain language, mapped to the plan (Markdown, Chinese or English)."""
     labels.check_lang(lang)
@@ -278,6 +312,7 @@ def findings_markdown(ev: Evidence, *, lang: str = "zh") -> str:
                 f"pairing with {pair['power']:.0%} power, about {pair['schools_needed']} schools would "
                 f"be randomised (ICC {pair['icc']:.3f}, R² {r2:.2f}; the county has "
                 f"{pair['county_schools']}).",
+                checks_line(ev, lang="en"),
             ]
         )
     return "\n".join(
@@ -297,5 +332,6 @@ def findings_markdown(ev: Evidence, *, lang: str = "zh") -> str:
             f"- **试点规模**：若要以 {pair['power']:.0%} 的把握检验扩大结对帮扶使 SDQ 改善 {pair['effect_sd']:.2f} 个"
             f"标准差，约需随机分配 {pair['schools_needed']} 所学校（组内相关系数 {pair['icc']:.3f}，"
             f"R² {r2:.2f}；全县共 {pair['county_schools']} 所）。",
+            checks_line(ev, lang="zh"),
         ]
     )

@@ -73,3 +73,24 @@ def test_findings_say_few_schools_only_when_few(small_ev):
     assert "R² 0.00; the county has 12" in en
     zh = workplan.findings_markdown(small_ev, lang="zh")
     assert "全县共 12 所" in zh and "少于 50 所" in zh
+
+
+def test_checks_line_says_what_failed_from_the_diagnostics():
+    from types import SimpleNamespace
+
+    from lbc_eval.estimation.results import diagnostics_frame
+    from lbc_eval.questions.workplan import checks_line
+
+    def res(*rows):
+        return SimpleNamespace(diagnostics=diagnostics_frame(rows))
+
+    ok = {"check": "schools", "statistic": 12, "passed": None, "message": "12 schools"}
+    bad = {"check": "lead_placebo", "statistic": 6.5, "p_value": 0.0, "passed": False,
+           "message": "contacts respond to bad terms"}  # fmt: skip
+    good = {"check": "pretest", "statistic": 0.1, "p_value": 0.8, "passed": True, "message": ""}
+    ev = SimpleNamespace(dose=res(bad, good), training=res(ok), policy=res(good, good))
+    en = checks_line(ev, lang="en")
+    assert "Q1: lead_placebo FAILED (contacts respond to bad terms)" in en
+    assert "Q2: no check could be computed" in en and "Q3: all 2 checks passed" in en
+    zh = checks_line(ev, lang="zh")
+    assert "Q1：未通过：前导安慰剂检验" in zh and "Q3：2 项检验全部通过" in zh

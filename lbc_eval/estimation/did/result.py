@@ -238,6 +238,9 @@ class DidResult(Result):
             notes=(*self.notes, f"estimand: {self._estimand(kind)}"),
             warnings=self.warnings,
             raw=self,
+            # the design checks of the ATT(g,t) (pre-test, treated clusters) hold for every
+            # aggregation of them
+            diagnostics=self.diagnostics,
             truth_lookup=None if self.aggregate_truth is None else self.aggregate_truth(kind),
             cluster_codes=self.cluster_codes,
             spec=spec,
