@@ -27,10 +27,6 @@ from lbc_eval.errors import EstimationError, UnknownColumnError
 from lbc_eval.estimation.did import Control, DidResult, Method, fit_did, fit_twfe_event_study
 from lbc_eval.estimation.inference.wild import BootWeights
 from lbc_eval.estimation.results import Result
-from lbc_eval.questions.enrolment_checks import FEW_DESTINATIONS as FEW_DESTINATIONS
-from lbc_eval.questions.enrolment_checks import (
-    MIN_TREATED_DESTINATIONS as MIN_TREATED_DESTINATIONS,
-)
 from lbc_eval.questions.enrolment_checks import (
     PolicyInference,
     inference_note,
@@ -218,7 +214,7 @@ def fit_policy(
 
     The policy is adopted by destinations, so by default inference treats the destination as
     the cluster: influence functions are summed within destinations and, with fewer than
-    :data:`FEW_DESTINATIONS` destinations, every ATT(g,t), every aggregation and the pre-test
+    ``FEW_DESTINATIONS`` (50) destinations, every ATT(g,t), every aggregation and the pre-test
     use a multiplier bootstrap over destinations with Webb's six-point weights (999 draws), the
     influence functions rescaled for the few-cluster bias (``small_cluster``), p-values and
     pointwise intervals referred to Student's t(G - 1) (G destinations) and every band's
@@ -254,14 +250,14 @@ def fit_policy(
         1 - confidence level.
     reps : int, optional
         Multiplier-bootstrap draws; 0 means analytic standard errors. Default: 999 when
-        clustering by fewer than :data:`FEW_DESTINATIONS` clusters, else 0.
+        clustering by fewer than ``FEW_DESTINATIONS`` (50) clusters, else 0.
     boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
         The multiplier weights; ``"auto"``: Webb's six points with fewer than
-        :data:`FEW_DESTINATIONS` clusters, else Rademacher.
+        ``FEW_DESTINATIONS`` (50) clusters, else Rademacher.
     small_cluster : bool, optional
         Rescale the influence functions for the few-cluster bias (see
         :func:`~lbc_eval.estimation.did.fit_did`) and refer the statistics to t(G - 1);
-        default: with fewer than :data:`FEW_DESTINATIONS` clusters.
+        default: with fewer than ``FEW_DESTINATIONS`` (50) clusters.
     seed : int or None
         Seed of the bootstrap.
 

@@ -38,7 +38,6 @@ from lbc_eval.questions.dose_curve import (
     dose_pairs,
     natural_spline,
     saturation,
-    true_curve,
     truth_lookup,
 )
 from lbc_eval.questions.dose_fits import DoseFits
@@ -51,7 +50,6 @@ __all__ = [
     "fit_dose_response",
     "natural_spline",
     "saturation",
-    "true_curve",
 ]
 
 Spline = Literal["natural", "saturation"]

@@ -34,13 +34,12 @@ from lbc_eval.estimation.results import Result, diagnostics_frame
 from lbc_eval.estimation.within import WithinFit, fit_within
 from lbc_eval.questions.inputs import cohort_of
 from lbc_eval.questions.training_checks import (
-    MIN_SCHOOLS,
     lead_placebo,
     school_exposure,
     schools_check,
 )
 
-__all__ = ["MIN_SCHOOLS", "fit_training", "lead_placebo", "school_exposure", "schools_check"]
+__all__ = ["fit_training"]
 
 
 def training_frame(cohort: Cohort, treatment: str, unit: str) -> pd.DataFrame:

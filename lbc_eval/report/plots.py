@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lbc_eval.data import labels
-from lbc_eval.questions import mentoring, overview
+from lbc_eval.questions import dose_curve, overview
 from lbc_eval.report import style
 
 
@@ -52,7 +52,7 @@ def plot_dose_response(
         ``tables["bins"]`` and the ``dose[...]`` rows of ``tidy()``).
     truth : dict, optional
         A synthetic cohort's ``truth``: its dose-response curve of the outcome
-        (:func:`lbc_eval.questions.mentoring.true_curve`) is drawn as a dashed line.
+        (:func:`lbc_eval.questions.dose_curve.true_curve`) is drawn as a dashed line.
     bins : bool
         Draw the binned estimates at each bin's mean dose, with their intervals.
     lang : {"zh", "en", "both"}
@@ -100,7 +100,7 @@ def plot_dose_response(
             capsize=3,
             label="分组 bins" if lang == "both" else ("分组" if lang == "zh" else "bins"),
         )
-    true = None if truth is None else mentoring.true_curve(truth, result.outcome)
+    true = None if truth is None else dose_curve.true_curve(truth, result.outcome)
     if true is not None:
         ax.plot(
             true["dose"],

@@ -107,7 +107,8 @@ def fit_did(
     --------
     >>> import pandas as pd
     >>> from lbc_eval.estimation.did import fit_did
-    >>> mpdta = pd.read_csv("tests/data/mpdta.csv")  # doctest: +SKIP
+    >>> from lbc_eval.data.resources import reference_path
+    >>> mpdta = pd.read_csv(reference_path("mpdta.csv"))  # doctest: +SKIP
     >>> r = fit_did(mpdta, outcome="lemp", unit="countyreal", time="year",
     ...             group="first.treat")  # doctest: +SKIP
     """
