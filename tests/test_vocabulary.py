@@ -17,8 +17,9 @@ from lbc_eval.questions import overview, workplan
 #: The README's table ("The argument vocabulary").
 VOCABULARY = {"data", "outcome", "treatment", "unit", "time", "group", "cluster", "controls",
               "weights", "reps", "boot_weights", "seed", "alpha", "inference"}  # fmt: skip
-#: Second names for the same things, or one name for two things: none may appear.
-RETIRED = {"panel", "schools", "cohort", "covariates", "bootstrap", "school", "exposure", "dose",
+#: Second names for the same things, or one name for two things: none may appear. (``panel``
+#: is no longer a name for the data: it is only fit_did's flag, R did's ``panel=FALSE``.)
+RETIRED = {"schools", "cohort", "covariates", "bootstrap", "school", "exposure", "dose",
            "n_boot", "B", "biters", "xformla", "gname", "tname", "idname"}  # fmt: skip
 
 FUNCTIONS = [

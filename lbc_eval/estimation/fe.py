@@ -84,13 +84,14 @@ def make_design(
     """Arrays of a fixed-effects regression, with notes and warnings on the rows dropped.
 
     Rows missing the outcome, a regressor, a fixed effect, a cluster or the weight are left
-    out; so are singletons (rows alone in a fixed-effect level, which carry no information
-    within it). Raises :class:`MissingDataError` when nothing is left.
+    out; so are rows with ``inf``/``-inf`` in the outcome, a regressor or the weight (a note
+    and a warning give the count per column, as pyfixest 0.60.0 drops and reports them) and
+    singletons (rows alone in a fixed-effect level, which carry no information within it).
+    Raises :class:`MissingDataError` when nothing is left.
     """
     y = check_outcome(data, outcome)
-    idx, missing, notes = _complete_rows(data, y, X, outcome, [*fixed_effects, *cluster],
-                                         weights)  # fmt: skip
-    warns: list[str] = []
+    idx, missing, notes, warns = _complete_rows(data, y, X, outcome,
+                                                [*fixed_effects, *cluster], weights)  # fmt: skip
     if missing > 0.2 * len(data):
         warns.append(
             f"{missing:,} of {len(data):,} rows ({missing / len(data):.0%}) have a missing value"
@@ -120,9 +121,14 @@ def _complete_rows(
     outcome: str,
     keys: list[str],
     weights: str | None,
-) -> tuple[np.ndarray, int, list[str]]:
-    """Positions of the rows with every variable (and a positive weight), how many were
-    left out, and the note that says so."""
+) -> tuple[np.ndarray, int, list[str], list[str]]:
+    """Positions of the rows with every variable finite (and a positive weight), how many
+    were missing, and the notes and warnings that say what was left out.
+
+    Rows with a missing value are counted first; of the rest, rows with ``inf`` or ``-inf``
+    in the outcome, a regressor or the weight are left out too, as pyfixest does (see
+    :func:`_infinite_rows`).
+    """
     need = pd.concat([y.rename("__y"), X, data[[*keys, *([weights] if weights else [])]]], axis=1)
     complete = need.notna().all(axis=1).to_numpy()
     if not complete.any():
@@ -138,7 +144,11 @@ def _complete_rows(
             f"{c if c != '__y' else outcome} {int(v):,}" for c, v in need.isna().sum().items() if v
         )
         notes.append(f"{missing:,} of {len(data):,} rows left out for missing values ({by})")
-    idx = np.nonzero(complete)[0]
+    values = need[["__y", *X.columns, *([weights] if weights else [])]].rename(
+        columns={"__y": outcome}
+    )
+    infinite, warns = _infinite_rows(values, complete, notes)
+    idx = np.nonzero(complete & ~infinite)[0]
     if weights:
         w = data[weights].to_numpy(dtype="float64")[idx]
         if (w <= 0).any():
@@ -146,7 +156,34 @@ def _complete_rows(
                 f"weights {weights!r} must be positive; {int((w <= 0).sum()):,} rows have "
                 f"zero or negative weight. Drop those rows first"
             )
-    return idx, missing, notes
+    return idx, missing, notes, warns
+
+
+def _infinite_rows(
+    values: pd.DataFrame, complete: np.ndarray, notes: list[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Rows (among the ``complete`` ones) with ``inf`` or ``-inf`` in a column of ``values``.
+
+    pyfixest 0.60.0 ``feols`` drops such rows (after those with missing values, before
+    singletons) and warns "k rows with infinite values dropped from the model"; fixest drops
+    them too. The kit does the same: a note and a :class:`DroppedRowsWarning` name the count
+    per column. :class:`MissingDataError` when no row is left.
+    """
+    arr = values.to_numpy(dtype="float64")
+    bad = np.isinf(arr) & complete[:, None]
+    rows = bad.any(axis=1)
+    if not rows.any():
+        return rows, []
+    counts = zip(values.columns, bad.sum(axis=0), strict=True)
+    by = ", ".join(f"{c} {int(v):,}" for c, v in counts if v)
+    text = f"{int(rows.sum()):,} of {len(rows):,} rows left out for infinite values ({by})"
+    if rows.sum() == complete.sum():
+        raise MissingDataError(
+            f"every row with all variables has an infinite value ({by}): nothing to estimate. "
+            f"Check how the columns were computed (a log of zero? a division by zero?)"
+        )
+    notes.append(text)
+    return rows, [text]
 
 
 def _fixed_effect_codes(
@@ -298,6 +335,18 @@ def fit_fe(
     fixed effects and ``vcov={"CRV1": cluster}``. The wild cluster bootstrap (WCR, null
     imposed) gives p-values and confidence intervals by test inversion; ``std_error`` stays
     CRV1.
+
+    The alternating projections stop on a criterion relative to each column's scale (see
+    :func:`lbc_eval.estimation.within.demean`), so the fit does not depend on the units:
+    multiplying the outcome by :math:`c` multiplies estimates and standard errors by
+    :math:`c`, multiplying a regressor by :math:`c` divides its estimate and standard error
+    by :math:`c`, and an outcome in the tens of millions converges.
+
+    Rows with ``inf`` or ``-inf`` in the outcome, a regressor or the weights are left out,
+    as pyfixest 0.60.0 ``feols`` does ("k rows with infinite values dropped from the
+    model"; fixest drops them too): the result's ``notes`` give the count per column, after
+    the rows with missing values, and a :class:`~lbc_eval.errors.DroppedRowsWarning` is
+    raised. Singletons are then looked for among the rows left.
 
     Examples
     --------

@@ -8,6 +8,7 @@ formulas it evaluates (Bloom 2005; Dong & Maynard 2013, PowerUp!; Hedges & Rhoad
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -16,7 +17,9 @@ from scipy import optimize, stats
 from lbc_eval.errors import SpecError
 
 Design = Literal["individual", "cluster2", "cluster3"]
-Method = Literal["noncentral", "multiplier"]
+#: How MDE, power and sample sizes are computed; see the ``method`` argument of
+#: :func:`lbc_eval.pilot.power.mde`.
+Method = Literal["powerup", "noncentral", "multiplier"]
 DESIGNS: tuple[str, ...] = get_args(Design)
 METHODS: tuple[str, ...] = get_args(Method)
 
@@ -100,32 +103,55 @@ def degrees_of_freedom(p: dict[str, Any]) -> float:
     return float(units - p["n_covariates"] - 2)
 
 
-def power_at(effect: float, se: float, df: float, p: dict[str, Any]) -> float:
+def power_of(effect: float, se: float, df: float, p: Mapping[str, Any]) -> float:
+    r"""Power to detect a true effect ``effect`` with standard error ``se`` and ``df``.
+
+    Notes
+    -----
+    With :math:`\lambda = |\delta| / SE` and :math:`c = t_{1-\alpha/2,\nu}`
+    (:math:`t_{1-\alpha,\nu}` one-sided), ``"powerup"`` and ``"noncentral"`` give
+    :math:`1 - T_{\nu,\lambda}(c) + T_{\nu,\lambda}(-c)` (noncentral t; one-sided: drop
+    the last term), PowerUpR 1.1.0 ``.power.fun`` (R/utils.R); the last term is computed as
+    :math:`1 - T_{\nu,-\lambda}(c)`, which stays finite where SciPy's lower tail of the
+    noncentral t returns NaN (:math:`\lambda \gtrsim 7`). ``"multiplier"`` gives
+    :math:`T_\nu(\lambda - c)`, the exact inverse of MDE = M x SE. Normal distributions
+    replace the t when ``df`` is infinite.
+    """
     alpha, two_sided = p["alpha"], p["two_sided"]
     lam = abs(effect) / se
-    dist = stats.norm if not np.isfinite(df) else stats.t(df)
-    crit = dist.ppf(1 - alpha / 2 if two_sided else 1 - alpha)
-    if p["method"] == "multiplier":  # the exact inverse of MDE = M * SE
+    finite = bool(np.isfinite(df))
+    dist = stats.t(df) if finite else stats.norm
+    crit = float(dist.ppf(1 - alpha / 2 if two_sided else 1 - alpha))
+    if p["method"] == "multiplier":
         return float(dist.cdf(lam - crit))
-    if not np.isfinite(df):
-        upper, lower = stats.norm.sf(crit - lam), stats.norm.cdf(-crit - lam)
+    if finite:
+        upper, lower = stats.nct.sf(crit, df, lam), stats.nct.sf(crit, df, -lam)
     else:
-        upper, lower = stats.nct.sf(crit, df, lam), stats.nct.cdf(-crit, df, lam)
+        upper, lower = stats.norm.sf(crit - lam), stats.norm.sf(crit + lam)
     return float(upper + (lower if two_sided else 0.0))
 
 
-def mde_at(se: float, df: float, p: dict[str, Any]) -> float:
+def mde_of(se: float, df: float, p: Mapping[str, Any]) -> float:
+    r"""Minimum detectable effect for standard error ``se`` and ``df`` degrees of freedom.
+
+    Notes
+    -----
+    ``"powerup"`` and ``"multiplier"``: :math:`M_\nu \times SE` with
+    :math:`M_\nu = t_{1-\alpha/2,\nu} + t_{\pi,\nu}` (:func:`multiplier`; PowerUpR
+    1.1.0 ``.mdes.fun``, R/utils.R). ``"noncentral"``: the effect at which
+    :func:`power_of` equals :math:`\pi`, found by Brent's method around :math:`M_\nu SE`.
+    """
     m = multiplier(df, alpha=p["alpha"], power=p["power"], two_sided=p["two_sided"])
-    if p["method"] == "multiplier":
+    if p["method"] != "noncentral":
         return m * se
-    # noncentral t: solve power(effect) = target, bracketing around Bloom's approximation
-    f = lambda e: power_at(e, se, df, p) - p["power"]  # noqa: E731
+    f = lambda e: power_of(e, se, df, p) - p["power"]  # noqa: E731
     lo, hi = max(m * se * 0.5, 1e-12), m * se * 1.5
     while f(lo) > 0:
         lo /= 2
     while f(hi) < 0:
         hi *= 2
     return float(optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12))
+
 
 
 # --- arguments --------------------------------------------------------------------------------

@@ -9,7 +9,10 @@ Three designs, as in PowerUp! (Dong & Maynard 2013) and Bloom (2005, 2006):
 ``"cluster3"``
     townships randomised, children in schools in townships (model 3.2, CRA3_3r).
 
-Effects are in standard deviations of the outcome (SD units, "effect sizes"). ICCs and
+Effects are in standard deviations of the outcome (SD units, "effect sizes"). By default
+(``method="powerup"``) the three answers are PowerUp!'s, as PowerUpR 1.1.0 computes them: the
+MDE is Bloom's multiplier times the standard error, power is the noncentral-t power, and a
+solved sample size is the one at which the MDE equals the effect. ICCs and
 covariate R² for a design can be estimated from a cohort with
 :func:`lbc_eval.pilot.icc.icc_from_cohort`, and MDE curves drawn with
 :func:`lbc_eval.pilot.icc.mde_curve` and :func:`lbc_eval.pilot.icc.plot_mde`.
@@ -45,9 +48,9 @@ from lbc_eval.pilot.design import (
     check,
     degrees_of_freedom,
     inputs_of,
-    mde_at,
+    mde_of,
     multiplier,
-    power_at,
+    power_of,
     se_of,
     standard_error,
 )
@@ -175,11 +178,19 @@ _DOC_PARAMS = """
     alpha : float
         Significance level.
     two_sided : bool
-    method : {"noncentral", "multiplier"}
-        ``"noncentral"`` (default): the exact power of the t test, from the noncentral t
-        distribution (Hedges & Rhoads 2009; as PowerUpR's ``power.*`` and statsmodels).
-        ``"multiplier"``: Bloom's closed form MDE = M x SE and its exact inverse. The two
-        agree to about 1e-4 SD for the designs a county can run.
+    method : {"powerup", "noncentral", "multiplier"}
+        ``"powerup"`` (default): as PowerUp! (Dong & Maynard 2013) and PowerUpR 1.1.0
+        (``mdes.*``, ``power.*``, ``mrss.*``): MDE = M x SE with Bloom's central-t multiplier
+        M; power from the noncentral t; a solved sample size makes the MDE equal the effect.
+        The two are not exact inverses: at the MDE the noncentral power is 0.791 rather than
+        0.80 with 4 degrees of freedom, 0.7993 with 10, 0.8002 with 28.
+        ``"noncentral"``: the noncentral t throughout (Hedges & Rhoads 2009; statsmodels'
+        ``solve_power``): the MDE is the effect whose noncentral power is ``power``. Its MDE
+        exceeds PowerUp!'s by 0.29 SE with 2 degrees of freedom, 0.044 SE with 4 (0.017 SD
+        for 6 schools of 20 children, ICC .2), 0.003 SE with 10, and is below it by less
+        than 0.001 SE from 18 on.
+        ``"multiplier"``: Bloom's closed form throughout: MDE = M x SE and its exact inverse,
+        power :math:`T_\\nu(\\lambda - c)`.
 """
 
 
@@ -200,7 +211,7 @@ def mde(
     alpha: float = 0.05,
     power: float = 0.8,
     two_sided: bool = True,
-    method: Method = "noncentral",
+    method: Method = "powerup",
 ) -> PowerResult:
     """Minimum detectable effect (SD units) of a design at the given power.
 
@@ -217,13 +228,14 @@ def mde(
     Notes
     -----
     :math:`\\text{{MDE}} = M_{{\\nu}} \\times SE` with Bloom's multiplier
-    :math:`M_\\nu = t_{{1-\\alpha/2,\\nu}} + t_{{\\pi,\\nu}}` (:func:`multiplier`), the
-    standard error of :func:`standard_error`, and :math:`\\nu` = randomised units -
-    covariates - 2 (Bloom 2005; Dong & Maynard 2013). With ``method="noncentral"`` the MDE is
-    the effect at which the noncentral-t power equals ``power``.
+    :math:`M_\\nu = t_{{1-\\alpha/2,\\nu}} + t_{{\\pi,\\nu}}` (:func:`multiplier`; central
+    t quantiles), the standard error of :func:`standard_error`, and :math:`\\nu` = randomised
+    units - covariates - 2 (Bloom 2005; Dong & Maynard 2013): PowerUpR 1.1.0 ``mdes.ira``,
+    ``mdes.cra2``, ``mdes.cra3`` with ``g`` = ``n_covariates``. With ``method="noncentral"``
+    the MDE is the effect at which the noncentral-t power equals ``power`` (:func:`mde_of`).
     """
     p = check(dict(locals(), effect=None))
-    value = mde_at(se_of(p), degrees_of_freedom(p), p)
+    value = mde_of(se_of(p), degrees_of_freedom(p), p)
     return _result(p, "mde", value, value)
 
 
@@ -244,7 +256,7 @@ def power(
     n_covariates: int | None = None,
     alpha: float = 0.05,
     two_sided: bool = True,
-    method: Method = "noncentral",
+    method: Method = "powerup",
 ) -> PowerResult:
     """Power of a design to detect a true effect of ``effect`` SD.
 
@@ -262,11 +274,12 @@ def power(
     -----
     With :math:`\\lambda = |\\delta| / SE` and critical value :math:`c = t_{{1-\\alpha/2,\\nu}}`,
     power is :math:`1 - T_{{\\nu,\\lambda}}(c) + T_{{\\nu,\\lambda}}(-c)` (noncentral t
-    :math:`T_{{\\nu,\\lambda}}`; one-sided: drop the last term), or :math:`T_\\nu(\\lambda - c)`
-    under the multiplier method.
+    :math:`T_{{\\nu,\\lambda}}`; one-sided: drop the last term) under the ``"powerup"`` and
+    ``"noncentral"`` methods, as PowerUpR 1.1.0 ``power.*``; :math:`T_\\nu(\\lambda - c)`
+    under ``"multiplier"`` (:func:`power_of`).
     """
     p = check(dict(locals(), power=None))
-    value = power_at(effect, se_of(p), degrees_of_freedom(p), p)
+    value = power_of(effect, se_of(p), degrees_of_freedom(p), p)
     return _result(p, "power", value, value)
 
 
@@ -288,7 +301,7 @@ def solve(
     n_covariates: int | None = None,
     alpha: float = 0.05,
     two_sided: bool = True,
-    method: Method = "noncentral",
+    method: Method = "powerup",
     max_size: float = 1e7,
 ) -> PowerResult:
     """Solve for whichever of effect, power or one sample size is left out (set to None).
@@ -312,6 +325,15 @@ def solve(
         When not exactly one quantity is missing, or the target cannot be reached by adding
         units at that level (e.g. more children per school cannot beat the school-level
         variance: the message gives the floor).
+
+    Notes
+    -----
+    A sample size :math:`x` solves :math:`\\text{{MDE}}(x) = |\\delta|` under ``"powerup"`` and
+    ``"multiplier"`` (the fixed point PowerUpR 1.1.0 ``mrss.*`` iterates to, here by Brent's
+    method to 1e-10 rather than PowerUpR's tolerance of 0.1), and
+    :math:`\\text{{power}}(x) = \\pi` under ``"noncentral"``. PowerUpR then rounds to the
+    nearest whole number, which can fall one below the size that reaches the target; here it
+    is rounded up.
     """
     kw = dict(locals())
     max_size = kw.pop("max_size")
@@ -326,18 +348,28 @@ def solve(
     unknown = missing[0]
     p = check(dict(kw, design=design_guess), unknown=unknown)
     if unknown == "effect":
-        value = mde_at(se_of(p), degrees_of_freedom(p), p)
+        value = mde_of(se_of(p), degrees_of_freedom(p), p)
         return _result(p, "mde", value, value)
     if unknown == "power":
-        value = power_at(p["effect"], se_of(p), degrees_of_freedom(p), p)
+        value = power_of(p["effect"], se_of(p), degrees_of_freedom(p), p)
         return _result(p, "power", value, value)
     if p["effect"] == 0:
         raise SpecError("effect", "an effect of 0 cannot be detected; give a positive effect")
+    exact = _solve_size(p, unknown, max_size)
+    value = math.ceil(exact - 1e-9)
+    return _result(dict(p, **{unknown: value}), unknown, value, exact)
+
+
+def _solve_size(p: dict[str, Any], unknown: str, max_size: float) -> float:
+    """The unrounded sample size ``unknown`` at which the design just reaches the target."""
     floor = 2.0 + p["n_covariates"] if unknown in ("n_clusters", "n_individuals") else 0.0
 
     def gap(x: float) -> float:  # > 0 when x is large enough
         q = dict(p, **{unknown: x})
-        return power_at(p["effect"], se_of(q), degrees_of_freedom(q), q) - p["power"]
+        se, df = se_of(q), degrees_of_freedom(q)
+        if p["method"] == "noncentral":
+            return power_of(p["effect"], se, df, q) - p["power"]
+        return abs(p["effect"]) - mde_of(se, df, q)
 
     lo = floor + 1.0  # at least one degree of freedom
     hi = lo * 2
@@ -350,9 +382,7 @@ def solve(
                 f"effect {p['effect']} SD; add units at another level instead",
             )
         hi = min(hi * 2, max_size)
-    exact = float(optimize.brentq(gap, lo, hi, xtol=1e-10)) if gap(lo) < 0 else lo
-    value = math.ceil(exact - 1e-9)
-    return _result(dict(p, **{unknown: value}), unknown, value, exact)
+    return float(optimize.brentq(gap, lo, hi, xtol=1e-10)) if gap(lo) < 0 else lo
 
 
 def _guess_design(kw: dict[str, Any]) -> str:

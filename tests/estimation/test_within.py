@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lbc_eval.errors import CollinearityError, NoVariationError
+from lbc_eval.errors import CollinearityError, EstimationError, NoVariationError
 from lbc_eval.estimation.within import Design, demean, fit_within, recode, singletons
 
 
@@ -80,3 +80,61 @@ def test_absorbed_and_collinear_columns_raise_named_errors():
     X = np.column_stack([a, rng.normal(size=30), 2 * a])
     with pytest.raises(CollinearityError, match="linear combination of 'x0'"):
         fit_within(_design(y, X, unit))
+
+
+def _unbalanced(n: int = 400, seed: int = 4) -> np.ndarray:
+    """Two crossed fixed effects, unbalanced (so the projections need many sweeps)."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 40, n)
+    b = (a // 4 + rng.integers(0, 3, n)) % 12  # correlated with a: slow convergence
+    return np.column_stack([a, b])
+
+
+@pytest.mark.parametrize("scale", [1e7, 1e-7, 1e12, 1e-12])
+def test_demean_converges_relative_to_each_column_scale(scale):
+    """An absolute tolerance (1e-10) never converged for columns near 1e7 and stopped far
+    from the answer for columns near 1e-7 (error 2e-2 relative on this design); now
+    M_D(c z) = c M_D z for any c (to 1e-9: both stop within 1e-10 of their scale), the
+    rescaled column is as close to the dummy-regression residuals as the unscaled one (2e-9
+    here: the design converges slowly), and a column with a large mean (1e7 + noise) is
+    demeaned as accurately as the noise alone."""
+    fe = _unbalanced()
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(400, 2)) + rng.normal(size=40)[fe[:, 0], None]
+    D = np.column_stack([np.eye(40)[fe[:, 0]], np.eye(12)[fe[:, 1]][:, 1:]])
+    resid = z - D @ np.linalg.lstsq(D, z, rcond=None)[0]
+    mixed = np.column_stack([scale * z[:, 0], z[:, 1]])  # one column rescaled, one not
+    out = demean(mixed, fe, None)
+    np.testing.assert_allclose(out[:, 0] / scale, resid[:, 0], atol=1e-8)
+    np.testing.assert_allclose(out[:, 1], resid[:, 1], atol=1e-8)
+    np.testing.assert_allclose(out[:, 0] / scale, demean(z[:, 0], fe, None), atol=1e-9)
+    w = rng.uniform(0.5, 2.0, 400)
+    np.testing.assert_allclose(demean(scale * z, fe, w) / scale, demean(z, fe, w), atol=1e-9)
+    shifted = demean(1e7 + z[:, 1], fe, None)
+    np.testing.assert_allclose(shifted, resid[:, 1], atol=1e-8)
+
+
+def test_demean_refuses_non_finite_values_with_a_clear_message():
+    fe = _unbalanced()
+    z = np.ones((400, 2))
+    z[[5, 9], 1] = np.inf
+    with pytest.raises(EstimationError, match="column 1 of the array to demean has 2 NaN or inf"):
+        demean(z, fe, None)
+
+
+def test_rank_checks_do_not_depend_on_the_units():
+    """A regressor x 1e7 or x 1e-9 is not "collinear" or "absorbed"; a rescaled copy of
+    another still is collinear, and a column constant within units still has no variation."""
+    rng = np.random.default_rng(6)
+    unit = np.repeat(np.arange(40), 5)
+    y, a, b = rng.normal(size=(3, 200))
+    for c in (1e7, 1e-9):
+        f = fit_within(_design(y, np.column_stack([c * a, b]), unit))
+        ref = fit_within(_design(y, np.column_stack([a, b]), unit))
+        np.testing.assert_allclose(f.coef, ref.coef / [c, 1.0], rtol=1e-9)
+        np.testing.assert_allclose(f.se, ref.se / [c, 1.0], rtol=1e-9)
+        with pytest.raises(CollinearityError, match="'x1' is a linear combination of 'x0'"):
+            fit_within(_design(y, np.column_stack([a, c * a]), unit))
+        const = c * np.repeat(rng.normal(size=40), 5)
+        with pytest.raises(NoVariationError, match="no variation left.*constant within"):
+            fit_within(_design(y, const, unit, fe_names=("unit",)), kinds=["treatment"])

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from lbc_eval.errors import EstimationError, NoVariationError
-from lbc_eval.estimation.did.cells import Cells, Panel, estimate_cells, prepare
+from lbc_eval.errors import NoVariationError
+from lbc_eval.estimation.did.cells import Cells, estimate_cells
+from lbc_eval.estimation.did.panel import Panel, prepare
 from lbc_eval.estimation.did.result import DidResult
 from lbc_eval.estimation.did.spec import BasePeriod, Control, DidSpec, Method, Pretest
 from lbc_eval.estimation.inference.multiplier import (
@@ -29,7 +30,7 @@ def fit_did(
     data: pd.DataFrame,
     *,
     outcome: str,
-    unit: str,
+    unit: str | None,
     time: str,
     group: str,
     control: Control = "never",
@@ -46,17 +47,21 @@ def fit_did(
     min_group_size: int = 5,
     small_cluster: bool = False,
     pretest: Pretest = "auto",
+    weights: str | None = None,
+    panel: bool = True,
 ) -> DidResult:
     """Group-time average treatment effects ATT(g,t) of a staggered adoption (Callaway-Sant'Anna).
 
     Parameters
     ----------
     data : DataFrame
-        Long panel, one row per unit and period.
+        Long panel, one row per unit and period (or repeated cross sections, ``panel=False``).
     outcome, unit, time : str
-        Columns of the outcome, the unit id and the (evenly spaced, numeric) period.
+        Columns of the outcome, the unit id (None allowed with ``panel=False``) and the
+        (evenly spaced, numeric) period.
     group : str
-        Column of the unit's first treated period; 0 or missing = never treated.
+        Column of the unit's first treated period; 0 or missing = never treated, and so is a
+        period after the last one observed (plus anticipation), as ``did``.
     control : {"never", "not_yet"}
         Comparison units: never treated, or not yet treated (plus never treated).
     controls : list of str
@@ -81,8 +86,9 @@ def fit_did(
     seed : int or None
         Seed of the bootstrap.
     allow_unbalanced_panel : bool
-        Keep units that miss periods; each ATT(g,t) then uses the units observed in both of its
-        periods. Without it an unbalanced panel is refused.
+        Keep units that miss periods: the ATT(g,t) then come from the repeated-cross-section
+        estimator with influence functions summed by unit (``did``'s choice). Without it the
+        units that miss a period are dropped, with a warning, as ``did`` does.
     min_group_size : int
         Groups with fewer units are reported in the warnings (their ATT(g,t) are noisy).
     small_cluster : bool
@@ -96,6 +102,24 @@ def fit_did(
     pretest : {"auto", "wald", "sup_t", "average"}
         The pre-test in ``diagnostics`` (see :func:`pretest`); ``auto``: the Wald test without
         the bootstrap, the bootstrap sup-t test with it.
+    weights : str, optional
+        Column of sampling weights (``did``'s ``weightsname``): non-negative, normalised to
+        mean one in each 2x2 cell; on a balanced panel those of the earlier of the cell's two
+        periods; in the aggregations' group shares the first period's weight (balanced
+        panel) or the mean of the unit's rows (unbalanced panel), as ``did``.
+    panel : bool
+        False: repeated cross sections (``did``'s ``panel=FALSE``), each row its own unit;
+        ``unit`` is then not needed.
+
+    Notes
+    -----
+    Semantics of R ``did`` 2.5: cohorts first treated after the last period are never
+    treated; with no never-treated unit the periods from the last cohort's adoption on are
+    dropped and that cohort is the comparison (``did``'s rule, with a warning for
+    ``control="never"``); covariates (and weights) come from the earlier of a cell's two
+    periods. Deliberate differences: a missing group is never treated (``did`` drops the
+    row; a note says how many), and clustered standard errors may take the few-cluster
+    correction ``small_cluster``.
 
     Returns
     -------
@@ -131,6 +155,8 @@ def fit_did(
         min_group_size=min_group_size,
         small_cluster=small_cluster,
         pretest=pretest,
+        weights=weights,
+        panel=panel,
     )
     return fit_did_spec(data, spec)
 
@@ -143,7 +169,7 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
     (analytic, or the multiplier bootstrap), and the pre-test (:func:`pretest`).
     """
     panel, notes = prepare(data, spec)
-    warns, sizes = check_design(data, panel, spec)
+    warns, sizes = check_design(panel, spec)
     cells, cell_notes = estimate_cells(panel, spec)
     notes += cell_notes
     reference = np.isfinite(cells.att) & (cells.n_control == 0) & (cells.att == 0) & ~cells.post
@@ -168,7 +194,7 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
         df=df,
     )
     se = np.where(reference | ~np.isfinite(cells.att), np.nan, se)
-    diagnostics, pre_notes = pretest(cells, reference, panel.y.shape[0], spec, panel.cluster)
+    diagnostics, pre_notes = pretest(cells, reference, panel.n, spec, panel.cluster)
     never = int((~np.isfinite(panel.group)).sum())
     groups = pd.DataFrame(
         {"group": [*sizes.index.astype(float), np.nan], "units": [*sizes.to_numpy(), never]}
@@ -177,10 +203,10 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
         estimator="did (Callaway-Sant'Anna)",
         table=cell_table(cells, se, crit, spec, panel.periods, df),
         outcome=spec.outcome,
-        nobs=panel.y.shape[0],
+        nobs=panel.n,
         cov_type=cov,
         formula=spec.formula(),
-        n_clusters=n_cl if n_cl is not None else panel.y.shape[0],
+        n_clusters=n_cl if n_cl is not None else panel.n,
         alpha=spec.alpha,
         notes=tuple(notes + pre_notes),
         warnings=tuple(warns),
@@ -189,6 +215,7 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
         tables={"cells": cell_frame(cells, reference), "groups": groups},
         inf=cells.inf,
         unit_group=panel.group,
+        unit_weights=panel.weight,
         cluster_codes=panel.cluster,
         spec=spec,
         periods=panel.periods,
@@ -196,20 +223,12 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
     )
 
 
-def check_design(data: pd.DataFrame, panel: Panel, spec: DidSpec) -> tuple[list[str], pd.Series]:
+def check_design(panel: Panel, spec: DidSpec) -> tuple[list[str], pd.Series]:
     """Refuse designs without a comparison; warn of small groups.
 
-    Returns the warning messages and the units per treated group. Raises when the cluster
-    varies within a unit, when ``control="never"`` has no never-treated unit, or when no unit
-    is ever treated.
+    Returns the warning messages and the units per treated group. Raises when
+    ``control="never"`` has no never-treated unit, or when no unit is ever treated.
     """
-    if spec.cluster:
-        varies = data.groupby(spec.unit)[spec.cluster].nunique()
-        if (varies > 1).any():
-            raise EstimationError(
-                f"cluster {spec.cluster!r} varies within {int((varies > 1).sum())} "
-                f"unit(s); it must be a level above {spec.unit!r}"
-            )
     never = ~np.isfinite(panel.group)
     if spec.control == "never" and not never.any():
         raise NoVariationError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -61,6 +62,8 @@ class DidResult(Result):
         Influence functions of the ATT(g,t) over the units (None for an aggregation).
     unit_group : (n,) array or None
         Each unit's first treated period (``inf`` = never treated).
+    unit_weights : (n,) array or None
+        Each unit's sampling weight (None: equal), for the groups' shares.
     cluster_codes : (n,) int array or None
         Cluster of each unit (None: units are the clusters).
     spec : DidSpec
@@ -84,6 +87,7 @@ class DidResult(Result):
 
     inf: np.ndarray | None = field(default=None, repr=False, compare=False)
     unit_group: np.ndarray | None = field(default=None, repr=False, compare=False)
+    unit_weights: np.ndarray | None = field(default=None, repr=False, compare=False)
     cluster_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
     spec: DidSpec | None = field(default=None, repr=False, compare=False)
     periods: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -163,7 +167,8 @@ class DidResult(Result):
             for e = 0..balance_e); ``group``: by group, averaging its post periods; ``calendar``:
             by period.
         min_e, max_e : float
-            The event-time window (``max_e`` also bounds the post cells of the others).
+            The event-time window (``max_e`` also bounds the post cells of ``simple`` and
+            ``group``; ``calendar`` ignores both, with a warning, as ``did`` does).
         balance_e : int, optional
             Keep only groups observed from e = 0 to ``balance_e`` (``dynamic``).
         reps : int, optional
@@ -183,6 +188,13 @@ class DidResult(Result):
             raise ValueError(f"kind={kind!r}; choose one of simple, dynamic, group, calendar")
         if self.inf is None or self.unit_group is None or self.spec is None:
             raise EstimationError("this result is already an aggregation; aggregate ATT(g,t)")
+        if kind == "calendar" and (np.isfinite(min_e) or np.isfinite(max_e) or balance_e):
+            warnings.warn(
+                "min_e, max_e and balance_e are ignored for kind='calendar' (as did's aggte): "
+                "returning the unrestricted calendar-time effects",
+                stacklevel=2,
+            )
+            max_e = np.inf
         cells = _CellArrays.of(self, max_e)
         if kind == "simple":
             rows = [("overall", np.nan, *cells.weighted(np.flatnonzero(cells.post)))]
@@ -215,8 +227,9 @@ class DidResult(Result):
             if spec.small_cluster and self.cluster_codes is not None and self.n_clusters > 1
             else None
         )
+        infs = np.column_stack([r[3] for r in rows])
         se, crit, cov = inference(
-            np.column_stack([r[3] for r in rows]),
+            infs,
             self.cluster_codes,
             reps=spec.reps if reps is None else reps,
             alpha=self.alpha,
@@ -224,6 +237,9 @@ class DidResult(Result):
             boot_weights=spec.boot_weights if boot_weights is None else boot_weights,
             df=df,
         )
+        # a zero influence function (the universal base period's reference e = -1) has no
+        # standard error: NA, as did
+        se = np.where(np.all(infs == 0, axis=0), np.nan, se)
         table = tidy_table(labels, estimates, se, crit, self.outcome, self.alpha, df)
         table[_KEY_COLUMN[kind]] = self._label_keys(kind, keys)
         return DidResult(
@@ -271,8 +287,10 @@ class _CellArrays:
     time: np.ndarray
     e: np.ndarray  # event time in periods
     ok: np.ndarray  # estimated, not the reference cell
+    reference: np.ndarray  # the universal base period's zero cell
     post: np.ndarray  # ok, treated by t, e <= max_e
     unit_group: np.ndarray
+    unit_weights: np.ndarray
     glist: np.ndarray  # the groups, sorted
     pg_g: np.ndarray  # share of units in each group of glist
     pg: np.ndarray  # share of the cell's group
@@ -289,9 +307,11 @@ class _CellArrays:
         time = cells["time"].to_numpy(float)
         step = float(r.periods[1] - r.periods[0])
         e = np.round((time - group) / step).astype(int)
-        ok = np.isfinite(att) & ~cells["reference"].to_numpy(bool)
+        reference = cells["reference"].to_numpy(bool)
+        ok = np.isfinite(att) & ~reference
         glist = np.unique(group)
-        pg_g = np.array([np.mean(r.unit_group == g) for g in glist])
+        w = np.ones(len(r.unit_group)) if r.unit_weights is None else r.unit_weights
+        pg_g = np.array([np.mean(w * (r.unit_group == g)) for g in glist])
         return cls(
             att=att,
             inf=r.inf,
@@ -299,8 +319,10 @@ class _CellArrays:
             time=time,
             e=e,
             ok=ok,
+            reference=reference,
             post=ok & (group <= time) & (e <= max_e),
             unit_group=r.unit_group,
+            unit_weights=w,
             glist=glist,
             pg_g=pg_g,
             pg=pg_g[np.searchsorted(glist, group)],
@@ -311,8 +333,9 @@ class _CellArrays:
 
     def wif(self, groups: np.ndarray, shares: np.ndarray) -> np.ndarray:
         r"""did's ``wif``: the influence of estimating the weights
-        :math:`\hat p_g / \sum \hat p_g` (an n x len(groups) array)."""
-        ind = (self.unit_group[:, None] == groups[None, :]).astype(float)
+        :math:`\hat p_g / \sum \hat p_g`, :math:`\hat p_g = \overline{w_i 1\{G_i = g\}}`
+        (an n x len(groups) array)."""
+        ind = self.unit_weights[:, None] * (self.unit_group[:, None] == groups[None, :])
         return (ind - shares) / shares.sum() - (ind - shares).sum(axis=1)[:, None] * (
             shares / shares.sum() ** 2
         )
@@ -333,8 +356,9 @@ def _overall_mean(rows: list[Row]) -> list[Row]:
 
 
 def _dynamic(c: _CellArrays, min_e: float, max_e: float, balance_e: int | None) -> list[Row]:
-    """One row per event time (group-size weighted), overall = mean over e >= 0."""
-    use = c.ok & (c.e >= min_e) & (c.e <= max_e)
+    """One row per event time (group-size weighted), overall = mean over e >= 0; the universal
+    base period's reference cells give the e = -1 row as 0, as did."""
+    use = (c.ok | c.reference) & (c.e >= min_e) & (c.e <= max_e)
     if balance_e is not None:
         span = int(round((c.last - c.first) / c.step))
         long_enough = (c.last - c.group) / c.step >= balance_e

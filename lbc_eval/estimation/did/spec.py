@@ -32,8 +32,10 @@ class DidSpec:
 
     Attributes
     ----------
-    outcome, unit, time : str
-        Columns of the outcome, the unit id and the (evenly spaced, numeric) period.
+    outcome, time : str
+        Columns of the outcome and the (evenly spaced, numeric) period.
+    unit : str or None
+        Column of the unit id (None only for repeated cross sections, ``panel=False``).
     group : str
         Column of the unit's first treated period (0 or missing: never treated).
     controls : tuple of str
@@ -56,7 +58,11 @@ class DidSpec:
     seed : int or None
         Seed of the bootstrap.
     allow_unbalanced_panel : bool
-        Keep units that miss periods.
+        Keep units that miss periods (the repeated-cross-section estimator, as ``did``).
+    weights : str or None
+        Column of sampling weights (``did``'s ``weightsname``).
+    panel : bool
+        False: repeated cross sections, each row its own unit (``did``'s ``panel=FALSE``).
     min_group_size : int
         Groups with fewer units (plus one per covariate) are reported in the warnings.
     small_cluster : bool
@@ -72,7 +78,7 @@ class DidSpec:
     """
 
     outcome: str
-    unit: str
+    unit: str | None
     time: str
     group: str
     controls: tuple[str, ...] = ()
@@ -89,6 +95,8 @@ class DidSpec:
     min_group_size: int = 5
     small_cluster: bool = False
     pretest: Pretest = "auto"
+    weights: str | None = None
+    panel: bool = True
 
     def __post_init__(self) -> None:
         for name in ("control", "method", "base_period", "boot_weights", "pretest"):
@@ -103,18 +111,23 @@ class DidSpec:
             raise ValueError(f"pretest={self.pretest!r} is a bootstrap test; it needs reps > 0")
         if self.small_cluster and not self.cluster:
             raise ValueError("small_cluster=True needs a cluster variable")
+        if self.panel and not self.unit:
+            raise ValueError("a panel needs its unit column (unit=None only with panel=False)")
         object.__setattr__(self, "controls", tuple(self.controls))
 
     @property
     def columns(self) -> list[str]:
         """Every column the estimator reads, once each."""
         cols = [self.outcome, self.unit, self.time, self.group, *self.controls]
-        return list(dict.fromkeys([*cols, *([self.cluster] if self.cluster else [])]))
+        cols += [self.cluster, self.weights]
+        return list(dict.fromkeys(c for c in cols if c))
 
     def formula(self) -> str:
         """The one-line description kept in the result's ``formula``."""
         x = f", x={'+'.join(self.controls)}" if self.controls else ""
+        w = f", weights={self.weights}" if self.weights else ""
+        rc = "" if self.panel else ", repeated cross sections"
         return (
             f"{self.outcome} ~ ATT(g,t) | control={self.control}, method={self.method}, "
-            f"base={self.base_period}, anticipation={self.anticipation}{x}"
+            f"base={self.base_period}, anticipation={self.anticipation}{x}{w}{rc}"
         )

@@ -22,7 +22,7 @@ import pandas as pd
 
 from lbc_eval.errors import EstimationError
 from lbc_eval.estimation.checks import check_option
-from lbc_eval.estimation.inference.wild import BootWeights, draw_weights, wcr_test
+from lbc_eval.estimation.inference.wild import BootWeights, beyond, draw_weights, wcr_test
 from lbc_eval.estimation.results import Result
 
 Method = Literal["holm", "romano-wolf"]
@@ -49,7 +49,7 @@ def holm(p_values: Sequence[float] | np.ndarray) -> np.ndarray:
 
 
 def romano_wolf(
-    statistics: Sequence[float] | np.ndarray, t_boot: np.ndarray, *, plus_one: bool = False
+    statistics: Sequence[float] | np.ndarray, t_boot: np.ndarray, *, plus_one: bool = True
 ) -> np.ndarray:
     r"""Romano–Wolf step-down adjusted p-values from bootstrap t statistics.
 
@@ -61,15 +61,24 @@ def romano_wolf(
         Bootstrap t statistics under the null (e.g. restricted wild bootstrap draws that
         share their cluster weights across hypotheses).
     plus_one : bool
-        ``(#{max* >= |t|} + 1) / (B + 1)`` as pyfixest's ``rwolf``; default
-        ``#{max* > |t|} / B``, which for one hypothesis is the bootstrap's own p-value.
+        ``True`` (default): :math:`p_{(j)} = (\#\{b: m^*_{b,j} \ge |t_{(j)}|\} + 1)/(B + 1)`,
+        as wildrwolf 0.7.0 (``get_rwolf_pval``) and pyfixest 0.60 (``rwolf``): never below
+        :math:`1/(B+1)`. ``False``: :math:`\#\{b: m^*_{b,j} > |t_{(j)}|\}/B`, which for one
+        hypothesis is the bootstrap's own p-value (:func:`~lbc_eval.wild_bootstrap`), floored
+        at :math:`1/B`, the smallest p-value B draws can support, so it is never 0 either.
 
     Notes
     -----
-    Order the hypotheses by :math:`|t_{(1)}| \ge \dots \ge |t_{(S)}|`; then
-    :math:`p_{(j)} = P^*(\max_{k \ge j} |t^*_{(k)}| > |t_{(j)}|)` and the adjusted
-    p-values are :math:`\tilde p_{(j)} = \max_{k \le j} p_{(k)}` (Romano & Wolf 2005, 2016;
-    Clarke, Romano & Wolf 2020).
+    Order the hypotheses by :math:`|t_{(1)}| \ge \dots \ge |t_{(S)}|` and let
+    :math:`m^*_{b,j} = \max_{k \ge j} |t^*_{b,(k)}|`; :math:`p_{(j)}` counts the draws with
+    :math:`m^*_{b,j}` beyond :math:`|t_{(j)}|` as above, and the adjusted p-values are
+    :math:`\tilde p_{(j)} = \min\{1, \max_{k \le j} p_{(k)}\}` (Romano & Wolf 2005, 2016;
+    Clarke, Romano & Wolf 2020). Draws within :data:`~lbc_eval.estimation.inference.wild.TIE_RTOL`
+    :math:`\cdot\max(1,|t_{(j)}|)` of :math:`|t_{(j)}|` are ties, resolved as the references
+    resolve them (:func:`~lbc_eval.estimation.inference.wild.beyond`): counted by ``>=``, never
+    by ``>``. With all :math:`2^G` Rademacher sign vectors the two constant ones give
+    :math:`m^*_{b,j} = |t_{(j)}|` exactly, so they always count with ``plus_one`` and never
+    without, whatever the rounding.
     """
     t = np.abs(np.asarray(statistics, dtype=float))
     tb = np.abs(np.asarray(t_boot, dtype=float))
@@ -81,10 +90,8 @@ def romano_wolf(
     # max over the hypotheses still in play at each step: a reversed running maximum
     tail_max = np.maximum.accumulate(tb[:, order][:, ::-1], axis=1)[:, ::-1]
     B = tb.shape[0]
-    if plus_one:
-        p = ((tail_max >= t[order]).sum(axis=0) + 1) / (B + 1)
-    else:
-        p = (tail_max > t[order]).mean(axis=0)
+    count = beyond(tail_max, t[order], ties=plus_one).sum(axis=0)
+    p = (count + 1) / (B + 1) if plus_one else np.maximum(count, 1) / B
     stepped = np.minimum(1.0, np.maximum.accumulate(p))
     out = np.empty(t.size)
     out[order] = stepped
@@ -124,7 +131,9 @@ def adjust_pvalues(
     -------
     DataFrame
         ``outcome, term, estimate, statistic, p_value, p_adjusted, method``: ``p_value`` is
-        each test's own (for Romano–Wolf, from the shared draws).
+        each test's own (for Romano–Wolf, from the shared draws: ``#{|t*| > |t|} / B``, which
+        can be 0); Romano–Wolf's ``p_adjusted`` is ``(#{max* >= |t|} + 1) / (B + 1)`` stepped
+        down, as wildrwolf and pyfixest's ``rwolf`` (:func:`romano_wolf`), never 0.
     """
     check_option("method", method, ("holm", "romano-wolf"))
     items = list(results.values()) if isinstance(results, Mapping) else list(results)

@@ -31,9 +31,23 @@ algebra, so 9,999 draws cost milliseconds. The bootstrap t statistic is
 :math:`t^*_b = (R'\hat\beta^*_b - r)/\sqrt{c_{ssc}\sum_h (\sum_g H_{hg} v_{gb})^2}`, the
 symmetric p-value :math:`P^*(|t^*| > |t|)`, and since :math:`\tilde u` and :math:`H` are
 affine in :math:`\delta`, the p-value is a cheap function of :math:`r` and the confidence
-interval is found by inverting it (bisection on each side), as ``boottest`` does (Roodman,
-MacKinnon, Nielsen & Webb 2019). With Rademacher weights and :math:`2^G` below the number of
-draws, all :math:`2^G` sign vectors are enumerated.
+interval :math:`\{r: p(r) > \alpha\}` is found by inverting it (bisection on each side), as
+``boottest`` does (Roodman, MacKinnon, Nielsen & Webb 2019). With Rademacher weights and
+:math:`2^G` below the number of draws, all :math:`2^G` sign vectors are enumerated.
+
+Ties
+----
+A weight vector :math:`v = \pm c\,1` (the all-ones and all-minus-ones sign vectors, always
+among the :math:`2^G` enumerated) rebuilds the data, so :math:`|t^*_b| = |t|` exactly, for every
+:math:`r`; floating-point noise would decide whether such a draw counts. A draw within
+:data:`TIE_RTOL` :math:`\cdot\max(1, |t|)` of :math:`t` is a tie, and ties never count
+(:func:`beyond`): the p-value is :math:`\#\{b: |t^*_b| > |t|\}/B` with strict inequality, as
+fwildclusterboot 0.14.3 (``get_bootstrap_pvalue``: ``mean(abs(t_stat) < abs(t_boot))``, where
+``t_stat`` is the same arithmetic's first column, so its ties are exact) and WildBootTests.jl
+1.0.2 (``countlessabs``) count them. The interval ends use the same p-value, so they too are
+deterministic. (wildboottest 0.3.2 counts with the same strict ``<``, but computes ``t_stat``
+by a different route than ``t_boot``, so its count of the two tied draws is floating-point
+noise: 0 or 2 of them.)
 """
 
 from __future__ import annotations
@@ -58,6 +72,22 @@ _MAMMEN = np.array([-(_SQRT5 - 1) / 2, (_SQRT5 + 1) / 2])
 _MAMMEN_P = np.array([(_SQRT5 + 1) / (2 * _SQRT5), (_SQRT5 - 1) / (2 * _SQRT5)])
 #: Below this many clusters "auto" weights are Webb's (Rademacher gives too few values).
 WEBB_BELOW = 12
+#: Bootstrap statistics within ``TIE_RTOL * max(1, |t|)`` of the observed ``t`` are ties.
+TIE_RTOL = 1e-10
+
+
+def beyond(t_boot: np.ndarray, t: float | np.ndarray, *, ties: bool = False) -> np.ndarray:
+    r"""Which bootstrap statistics lie beyond ``t``: :math:`t^*_b > t`, ties decided by rule.
+
+    Values within :math:`\epsilon = ` :data:`TIE_RTOL` :math:`\cdot \max(1, |t|)` of ``t``
+    are ties: ``ties=False`` (the p-values of :func:`wcr_test`) counts
+    :math:`t^*_b > t + \epsilon`, never a tie; ``ties=True`` (the ``>=`` of Romano–Wolf's
+    ``(count + 1) / (B + 1)``) counts :math:`t^*_b \ge t - \epsilon`, every tie. ``t`` may
+    be one value per column of ``t_boot``. NaN draws never count.
+    """
+    t = np.asarray(t, dtype=float)
+    eps = TIE_RTOL * np.maximum(1.0, np.abs(t))
+    return t_boot >= t - eps if ties else t_boot > t + eps
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,11 +220,13 @@ class _Pieces:
             return (self.n0 + delta * self.n1) / np.sqrt(self.ssc * np.maximum(den, 0))
 
     def pvalue(self, delta: float, kind: str) -> float:
+        """Symmetric :math:`P^*(|t^*| > |t|)` or equal-tailed
+        :math:`2\\min\\{P^*(t^* > t), P^*(t^* < t)\\}`; ties never count (:func:`beyond`)."""
         t = delta / self.se
         tb = self.t_boot(delta)
         if kind == "symmetric":
-            return float(np.mean(np.abs(tb) > abs(t)))
-        return float(2 * min(np.mean(tb > t), np.mean(tb < t)))
+            return float(np.mean(beyond(np.abs(tb), abs(t))))
+        return float(2 * min(np.mean(beyond(tb, t)), np.mean(beyond(-tb, -t))))
 
 
 def _cross(

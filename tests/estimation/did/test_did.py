@@ -7,30 +7,16 @@ import pandas as pd
 import pytest
 
 from lbc_eval.data.resources import reference_path
-from lbc_eval.errors import DroppedRowsWarning, EstimationError, NoVariationError
+from lbc_eval.errors import DroppedRowsWarning, EstimationError
 from lbc_eval.estimation.did import fit_did, multiplier_bootstrap
 
 MPDTA = reference_path("mpdta.csv")
 
-# R `did`, att_gt(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
-# xformla=~1, est_method="reg"), never-treated controls, varying base period: point estimates
-# and multiplier-bootstrap (1,000 draws) standard errors as published in
-# the kit's reference README, lbc_eval/data/reference/README.md (Callaway & Sant'Anna 2021;
-# the did package's mpdta example).
-PUBLISHED = [
-    (2004, 2004, -0.0105, 0.0246),
-    (2004, 2005, -0.0704, 0.0332),
-    (2004, 2006, -0.1373, 0.0397),
-    (2004, 2007, -0.1008, 0.0357),
-    (2006, 2004, 0.0065, 0.0229),
-    (2006, 2005, -0.0028, 0.0197),
-    (2006, 2006, -0.0046, 0.0179),
-    (2006, 2007, -0.0412, 0.0192),
-    (2007, 2004, 0.0305, 0.0154),
-    (2007, 2005, -0.0027, 0.0164),
-    (2007, 2006, -0.0311, 0.0184),
-    (2007, 2007, -0.0261, 0.0170),
-]
+# R `did`'s published ATT(g,t) for mpdta (att_gt with est_method="reg", never-treated
+# controls, varying base period): the kit's packaged copy, the one source shared with the
+# methods notebook (lbc_eval/data/reference/README.md). Its standard errors are R's bootstrap
+# ones; the analytic standard errors are checked to 1e-6 in test_reference.py.
+PUBLISHED = pd.read_csv(reference_path("mpdta_published.csv"))
 PRETEST_P = 0.168  # same source
 
 
@@ -62,14 +48,9 @@ def test_tidy_contract(res):
 
 def test_reproduces_every_published_att_gt(res):
     tidy = res.tidy().set_index(["group", "time"])
-    for g, t, att, _ in PUBLISHED:
+    assert len(PUBLISHED) == 12
+    for g, t, att in PUBLISHED[["group", "time", "att"]].itertuples(index=False):
         assert round(tidy.loc[(g, t), "estimate"], 4) == pytest.approx(att, abs=1e-12), (g, t)
-
-
-def test_analytic_errors_within_15_percent_of_published_bootstrap(res):
-    tidy = res.tidy().set_index(["group", "time"])
-    for g, t, _, se in PUBLISHED:
-        assert abs(tidy.loc[(g, t), "std_error"] / se - 1) < 0.15, (g, t)
 
 
 def test_pretest_matches_published(res):
@@ -87,7 +68,6 @@ def test_aggregations_match_did(res, kind, overall):
     agg = res.aggregate(kind).tidy()
     row = agg[agg["term"] == "overall"].iloc[0]
     assert round(row["estimate"], 4) == pytest.approx(overall, abs=1e-12)
-    assert 0.005 < row["std_error"] < 0.03
 
 
 def test_dynamic_is_the_group_size_weighted_average(res, mpdta):
@@ -199,10 +179,25 @@ def test_universal_base_period_has_a_zero_reference_cell(mpdta):
 # --- bad input -------------------------------------------------------------------------------
 
 
-def test_no_never_treated_with_never_control(mpdta):
+def test_no_never_treated_follows_did(mpdta):
+    """did >= 2.1: the last cohort (2007) becomes the never-treated comparison and periods
+    from 2007 on are dropped (warned); with not-yet controls it is a comparison only."""
     d = mpdta[mpdta["first.treat"] > 0]
-    with pytest.raises(NoVariationError, match="no never-treated units.*control='not_yet'"):
-        fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat")
+    with pytest.warns(DroppedRowsWarning, match="last cohort \\(2007\\) is taken as never"):
+        r = fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat")
+    ny = fit_did(
+        d, outcome="lemp", unit="countyreal", time="year", group="first.treat", control="not_yet"
+    )
+    for fit in (r, ny):
+        assert set(fit.tidy()["group"]) == {2004, 2006}
+        assert fit.tidy()["time"].max() == 2006
+    # never-treated comparison = the 2007 cohort: ATT(2006,2006) equals the hand-made 2x2
+    cohort = d.pivot(index="countyreal", columns="year", values="lemp")
+    g = d.groupby("countyreal")["first.treat"].first()
+    dy = cohort[2006] - cohort[2005]
+    hand = dy[g == 2006].mean() - dy[g == 2007].mean()
+    got = r.tidy().set_index(["group", "time"]).loc[(2006, 2006), "estimate"]
+    assert got == pytest.approx(hand, abs=1e-12)
 
 
 def test_cohort_varying_within_unit(mpdta):
@@ -218,10 +213,11 @@ def test_time_with_gaps(mpdta):
         fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat")
 
 
-def test_unbalanced_panel_refused_unless_allowed(mpdta):
+def test_unbalanced_panel_balanced_by_dropping_unless_allowed(mpdta):
     d = mpdta.drop(index=mpdta.index[[1, 7]])
-    with pytest.raises(EstimationError, match="unbalanced: 2 of 500 units"):
-        fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat")
+    with pytest.warns(DroppedRowsWarning, match="2 of 500 units miss some period and were"):
+        r = fit_did(d, outcome="lemp", unit="countyreal", time="year", group="first.treat")
+    assert r.nobs == 498
     r = fit_did(
         d,
         outcome="lemp",

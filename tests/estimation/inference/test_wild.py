@@ -3,7 +3,9 @@ package, exact identities, inverted intervals, and its size with 20 clusters."""
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +14,7 @@ from scipy import stats
 
 from lbc_eval import fit_fe, wild_bootstrap
 from lbc_eval.errors import EstimationError, SpecError
-from lbc_eval.estimation.inference.wild import Draws, draw_weights, wcr_test
+from lbc_eval.estimation.inference.wild import Draws, beyond, draw_weights, wcr_test
 from lbc_eval.estimation.within import Design, fit_within
 
 
@@ -238,3 +240,98 @@ def test_mammen_and_normal_equal_pyfixest_wildboottest(kind):
                              weights_type="norm" if kind == "normal" else kind)  # fmt: skip
     assert bt.statistic == pytest.approx(float(ref["t value"]), rel=1e-6)
     assert bt.p_value == pytest.approx(float(ref["Pr(>|t|)"]), abs=1e-12)
+
+
+# --- full enumeration: ties resolved as the references resolve them ---------------------------
+
+REF_WILD = Path(__file__).resolve().parents[2] / "reference" / "wild"
+
+
+def _reference_module():
+    """tests/reference/wild/make_wild_ties.py: its data generator and its stored numbers."""
+    spec = importlib.util.spec_from_file_location("make_wild_ties", REF_WILD / "make_wild_ties.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_TIES = pd.read_csv(REF_WILD / "wild_ties.csv", comment="#")
+
+
+@pytest.mark.parametrize("row", _TIES.itertuples(), ids=lambda r: f"G{r.G}-s{r.seed}-e{r.effect}")
+def test_full_enumeration_pvalue_equals_the_reference(row):
+    """Reference: wildboottest 0.3.2 (tests/reference/wild/wild_ties.csv, its t statistic and
+    all 2^G t*), counted as fwildclusterboot 0.14.3 and WildBootTests.jl 1.0.2 count: strictly,
+    so the two constant sign vectors (|t*| = |t| exactly) never count. The p-value is exactly
+    n_beyond / 2^G; wildboottest's own is that or (n_beyond + 2) / 2^G, by rounding (e.g.
+    G = 12, seed 5: 8/4096 = 0.00195 here, 10/4096 = 0.00244 from wildboottest)."""
+    df = _reference_module().toy(row.seed, row.G, effect=row.effect)
+    bt = wcr_test(_fit(df), np.array([1.0, 0.0]), reps=9999, boot_weights="rademacher", ci=False)
+    assert bt.full_enumeration and bt.reps == row.draws == 2**row.G
+    assert bt.statistic == pytest.approx(row.statistic, rel=1e-8)
+    assert bt.p_value == row.n_beyond / row.draws  # exactly k / 2^G
+    assert round(row.p_wildboottest * row.draws) - row.n_beyond in (0, row.n_ties)
+    # the ties are the all -1 and all +1 columns, equal to |t| up to rounding
+    close = np.abs(np.abs(bt.t_boot) - abs(bt.statistic)) <= 1e-12 * abs(bt.statistic)
+    assert row.n_ties == 2 and np.flatnonzero(close).tolist() == [0, row.draws - 1]
+    # and counting every other draw strictly (no tie left to decide) gives the same p-value
+    rest = np.abs(bt.t_boot[1:-1])
+    assert bt.p_value == np.sum(rest > abs(bt.statistic)) / row.draws
+
+
+@pytest.mark.parametrize(("G", "seed", "effect"), [(12, 5, 0.22), (12, 1, 0.0), (13, 2, 0.25)])
+def test_full_enumeration_pvalue_and_interval_survive_rounding_noise(G, seed, effect):
+    """Perturbing the outcome by 1e-14 (noise, a shift, a rescaling) changes where rounding
+    puts |t*| of the tied draws, but not the p-value, and not the interval ends beyond the
+    bisection's 1e-9 SE. (Measured with the old plain ``|t*| > |t|``: 10 or 8 draws of 4,096
+    at G = 12, seed 5, and 22 or 20 of 8,192 at G = 13, depending on the perturbation.)"""
+    df = _reference_module().toy(seed, G, effect=effect)
+    R = np.array([1.0, 0.0])
+    base = wcr_test(_fit(df), R, reps=9999, boot_weights="rademacher")
+    rng = np.random.default_rng(0)
+    y0 = df["y"]
+    for y in (y0 + 1e-14 * rng.standard_normal(len(df)), y0 + 3e-14, y0 * (1 + 1e-14),
+              y0 * (1 - 3e-14)):  # fmt: skip
+        bt = wcr_test(_fit(df.assign(y=y)), R, reps=9999, boot_weights="rademacher")
+        assert bt.p_value == base.p_value
+        for a, b in ((bt.conf_low, base.conf_low), (bt.conf_high, base.conf_high)):
+            assert abs(a - b) <= 1e-8 * base.std_error
+
+
+def test_full_enumeration_interval_ends_invert_the_same_counting():
+    """The interval {r: p(r) > alpha} (fwildclusterboot's ``invert_p_val``: p <= alpha
+    rejects): just inside each end p > alpha, just outside p <= alpha, and there the p-value
+    is the strict count with the two constant sign vectors left out."""
+    df = _reference_module().toy(5, 12, effect=0.22)
+    fit = _fit(df)
+    R = np.array([1.0, 0.0])
+    bt = wcr_test(fit, R, reps=9999, boot_weights="rademacher", alpha=0.05)
+    assert bt.full_enumeration and bt.conf_low < bt.estimate < bt.conf_high
+    for edge, inward in ((bt.conf_low, +1), (bt.conf_high, -1)):
+        eps = 1e-6 * bt.std_error
+        inside = wcr_test(fit, R, null=edge + inward * eps, reps=9999, boot_weights="rademacher",
+                          ci=False)  # fmt: skip
+        outside = wcr_test(fit, R, null=edge - inward * eps, reps=9999, boot_weights="rademacher",
+                           ci=False)  # fmt: skip
+        assert inside.p_value > 0.05 >= outside.p_value
+        for b in (inside, outside):
+            strict = np.sum(np.abs(b.t_boot[1:-1]) > abs(b.statistic)) / b.reps
+            assert b.p_value == strict
+
+
+def test_beyond_counts_ties_by_rule():
+    t = 2.0
+    tb = np.array([2.0 * (1 + 1e-15), 2.0 * (1 - 1e-15), 2.0, 2.1, 1.9, np.nan])
+    assert beyond(tb, t).tolist() == [False, False, False, True, False, False]
+    assert beyond(tb, t, ties=True).tolist() == [True, True, True, True, False, False]
+    # the tolerance is relative above |t| = 1 and absolute below
+    assert beyond(np.array([1e6 + 1e-5]), 1e6).tolist() == [False]
+    assert beyond(np.array([0.1 + 1e-9]), 0.1).tolist() == [True]
+    # v = +1 and v = -1 alone: t* = t and -t, ties in both p-values, so both are 0
+    fit = _fit(_toy(seed=2))
+    labels = fit.design.cluster_labels[0]
+    both = Draws(labels, np.outer(np.ones(len(labels)), [1.0, -1.0]), "rademacher", False)
+    for kind in ("symmetric", "equal-tailed"):
+        bt = wcr_test(fit, np.array([1.0, 0.0]), draws=both, pvalue=kind, ci=False)
+        assert abs(bt.t_boot).tolist() == pytest.approx([abs(bt.statistic)] * 2, rel=1e-9)
+        assert bt.p_value == 0.0
