@@ -265,7 +265,8 @@ def fit_policy(
     -------
     DidResult
         Built on :func:`policy_panel` and :func:`lbc_eval.estimation.did.fit_did` (unbalanced
-        panel: each ATT(g,t) uses the children observed in both of its terms). ``group`` and
+        panel: R ``did``'s repeated-cross-section estimator on the children observed in each
+        of a cell's two terms, influence functions summed by child). ``group`` and
         ``time`` in ``tidy()`` are term labels. ``diagnostics`` has the ``pretest`` and
         ``treated_destinations`` rows. ``.summary()`` shows the simple ATT beside the dynamic
         overall (and the group and calendar ones) with the population each describes; the
