@@ -6,6 +6,8 @@ name or identity number.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class LbcEvalError(Exception):
     """Base class of every error the kit raises on purpose."""
@@ -33,6 +35,18 @@ class SchemaError(LbcEvalError, ValueError):
 
 class CohortFormatError(LbcEvalError, OSError):
     """A cohort folder on disk is incomplete or was written by an incompatible codebook."""
+
+
+class CohortValidationError(CohortFormatError, SchemaError):
+    """A cohort folder's files break the codebook's rules (see :mod:`lbc_eval.data.checks`).
+
+    ``problems`` lists every one: file, column, rule, count of rows and a few row numbers,
+    never a value. ``read_cohort(path, validate=False)`` reads the files unchecked.
+    """
+
+    def __init__(self, message: str, problems: Iterable[object] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 class LbcEvalWarning(UserWarning):

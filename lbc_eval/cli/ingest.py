@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,26 +28,14 @@ def _pairs(values: list[str] | None, option: str) -> str | dict[str, str] | None
     return out
 
 
-def ingest_command(args: argparse.Namespace) -> int:
-    """``lbc-eval ingest``: read school files, write the cohort, quarantine, report, manifest.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        Parsed arguments of the ``ingest`` sub-command.
-
-    Returns
-    -------
-    int
-        0 when the files were ingested (quarantined rows included: see the report).
-    """
+def _ingest_key(args: argparse.Namespace, out: Path) -> bytes:
+    """The key of ``lbc-eval ingest``: the synthetic seed's, a new key file's, the key file's or
+    ``$LBC_EVAL_KEY``'s; refused when ``out`` holds a cohort made with another key and
+    ``--new-key`` is not given (checked before a new key file is made)."""
     from lbc_eval.data.ids import synthetic_key
-    from lbc_eval.ingest import KEY_ENV, create_key, ingest, load_key
-    from lbc_eval.ingest.keys import check_output
+    from lbc_eval.ingest import KEY_ENV, create_key, load_key
+    from lbc_eval.ingest.keys import check_same_key, fingerprint, previous_fingerprint
 
-    out = Path(args.out)
-    check_output(out, allow_inside_repo=args.allow_inside_repo)
-    check_out(out)
     if args.synthetic_seed is not None:
         if args.key_file or args.create_key:
             raise SpecError("--synthetic-seed", "give either --synthetic-seed or --key-file")
@@ -58,6 +47,14 @@ def ingest_command(args: argparse.Namespace) -> int:
         if args.create_key:
             if not args.key_file:
                 raise SpecError("--create-key", "name the new key file with --key-file PATH")
+            before = None if args.new_key else previous_fingerprint(out)
+            if before is not None:
+                raise SpecError(
+                    "--create-key",
+                    f"{out} holds a cohort made with the key of fingerprint {before}; a new key "
+                    "gives every child a new pseudonym. Use that key, or add --new-key if a new "
+                    "key is intended",
+                )
             create_key(args.key_file, allow_inside_repo=args.allow_inside_repo)
             print(
                 f"created key file {args.key_file} (mode 600): keep it safe and outside the "
@@ -66,17 +63,52 @@ def ingest_command(args: argparse.Namespace) -> int:
         key = load_key(args.key_file, allow_inside_repo=args.allow_inside_repo)
         if not args.key_file:
             print(f"using the key in ${KEY_ENV}")
-    result = ingest(
-        args.paths,
-        key=key,
-        school=_pairs(args.school, "--school"),
-        term=_pairs(args.term, "--term"),
-        engine=args.engine,
-        on_invalid=args.on_invalid.replace("-", "_"),
-        allow_synthetic_ids=not args.reject_synthetic_ids,
-        progress=not args.quiet,
-    )
-    result.write(out, format=args.format, allow_inside_repo=args.allow_inside_repo)
+    check_same_key(out, fingerprint(key), new_key=args.new_key)
+    if args.new_key:
+        print(f"note: --new-key: the key of fingerprint {fingerprint(key)} gives new pseudonyms")
+    return key
+
+
+def ingest_command(args: argparse.Namespace) -> int:
+    """``lbc-eval ingest``: read school files, write the cohort, quarantine, report, manifest.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of the ``ingest`` sub-command.
+
+    Returns
+    -------
+    int
+        0 when every file was read and the rows add up (quarantined rows included: see the
+        report); 1 when a file could not be read or the rows do not add up (the outputs are
+        written all the same).
+    """
+    from lbc_eval.ingest import ingest
+    from lbc_eval.ingest.keys import check_output
+    from lbc_eval.ingest.output import claim_output
+
+    out = Path(args.out)
+    check_output(out, allow_inside_repo=args.allow_inside_repo)
+    # the whole run holds --out: refused inside an input folder or while another run holds it;
+    # a run killed while moving its files is put back first
+    with claim_output(out, args.paths):
+        check_out(out)
+        key = _ingest_key(args, out)
+        result = ingest(
+            args.paths,
+            key=key,
+            school=_pairs(args.school, "--school"),
+            term=_pairs(args.term, "--term"),
+            student_no_header=_pairs(args.student_no_header, "--student-no-header"),
+            engine=args.engine,
+            on_invalid=args.on_invalid.replace("-", "_"),
+            allow_synthetic_ids=not args.reject_synthetic_ids,
+            progress=not args.quiet,
+        )
+        result.write(
+            out, format=args.format, allow_inside_repo=args.allow_inside_repo, new_key=args.new_key
+        )
     text = result.summary()
     print(text.split("\nfiles with quarantined rows")[0].rstrip())
     print()
@@ -84,6 +116,14 @@ def ingest_command(args: argparse.Namespace) -> int:
         f"written to {out}: cohort ({args.format}), quarantine.csv, warnings.csv, report.csv, "
         "report.txt, manifest.json"
     )
+    not_read = sum(f["status"] == "failed" for f in result.manifest["files"])
+    if not_read or not result.adds_up:
+        print(
+            f"error: {not_read} file(s) not read, rows add up: {'yes' if result.adds_up else 'NO'}"
+            " (see report.txt and quarantine.csv)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -117,11 +157,20 @@ _INGEST_OPTIONS: list[tuple[str, dict[str, Any]]] = [
                           help="create the key file first (refuses to overwrite one)")),
     ("--synthetic-seed", dict(type=int, metavar="N",
                               help="use the public key of synthetic seed N (synthetic data only)")),
+    ("--new-key", dict(action="store_true",
+                       help="a key other than the one that made the cohort in --out is "
+                       "intended (every child gets a new pseudonym); refused otherwise")),
     ("--school", dict(action="append", metavar="FILE=ID",
                       help="school of a file without a 学校 column (repeatable; a bare ID "
                       "applies to every file)")),
     ("--term", dict(action="append", metavar="FILE=TERM",
                     help="term (2024-1) of a file without a 学期 column (repeatable)")),
+    ("--student-no-header", dict(action="append", metavar="FILE=HEADER",
+                                 help="read this column as the student number (学籍号) where a "
+                                 "file has no 学籍号 or 身份证号, e.g. --student-no-header "
+                                 "a.xlsx=学号 only if its 学号 is each child's own number, not a "
+                                 "class roll number (repeatable; a bare HEADER applies to "
+                                 "every file)")),
     ("--engine", dict(choices=["calamine", "openpyxl"], default="calamine",
                       help="xlsx reader (default: calamine)")),
     ("--on-invalid", dict(choices=["quarantine", "set-missing"], default="quarantine",

@@ -11,6 +11,9 @@ On disk a cohort is a folder::
                                     messy export (province code 99, names like 学生00017)
 
 ``format="csv"`` writes ``panel.csv``, ``schools.csv`` and ``destinations.csv`` instead.
+
+:func:`read_cohort` checks what it reads against the codebook and ``cohort.json`` (the rules
+are in :mod:`lbc_eval.data.checks`) and raises every problem at once, naming file and column.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lbc_eval._version import __version__
-from lbc_eval.data.codebook import CODEBOOK_VERSION, conform
+from lbc_eval.data import checks, codebook
+from lbc_eval.data.codebook import CODEBOOK_VERSION, Table, conform
 from lbc_eval.data.resources import example_path
+from lbc_eval.data.terms import PATTERN as TERM_PATTERN
 from lbc_eval.data.terms import ordered_terms, term_index
 from lbc_eval.errors import CohortFormatError
 
@@ -187,17 +192,91 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _read_parquet(path: Path, columns: list[str] | None) -> pd.DataFrame:
-    cols = None
-    if columns is not None:
-        have = set(pq.read_schema(path).names)
-        cols = [c for c in columns if c in have]
-    return pq.read_table(path, columns=cols).to_pandas()
+    return _read_file(path.parent, path.name, columns)[0]
+
+
+def _read_file(folder: Path, rel: str, columns: list[str] | None) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of the Parquet file ``folder/rel`` (only ``columns`` if given), all its columns."""
+    try:
+        f = pq.ParquetFile(folder / rel)
+        names = f.schema_arrow.names
+        cols = None if columns is None else [c for c in columns if c in names]
+        return f.read(columns=cols, use_pandas_metadata=True).to_pandas(), names
+    except FileNotFoundError:
+        raise CohortFormatError(f"{folder}: {rel} is missing") from None
+    except (OSError, pa.ArrowException) as e:
+        raise CohortFormatError(f"{folder}: {rel} is not a readable Parquet file") from e
+
+
+def _read_csv(
+    path: Path, table: Table, columns: list[str] | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """A CSV table (identifiers, labels and categories as text) and all its column names."""
+    if not path.is_file():
+        raise CohortFormatError(f"{path.parent}: {path.name} is missing")
+    names = pd.read_csv(path, nrows=0).columns.tolist()
+    text = {c.name: str for c in codebook.columns(table) if c.kind in ("id", "str", "category")}
+    cols = None if columns is None else [c for c in names if c in columns]
+    return pd.read_csv(path, usecols=cols, dtype=text), names
+
+
+def _conform(frame: pd.DataFrame, table: Table, strict: bool) -> pd.DataFrame:
+    """:func:`~lbc_eval.data.codebook.conform`, or (unchecked reads) as near as it goes.
+
+    Not ``strict``: a missing column (required or not) is added as all-missing, and a column
+    that does not take its codebook dtype without loss (text in a number column, a value that
+    is not a level) keeps the dtype it was stored with.
+    """
+    if strict:
+        return conform(frame, table)
+    out = {}
+    for c in codebook.columns(table):
+        if c.name not in frame.columns:
+            blank = pd.array([pd.NA] * len(frame), dtype=c.dtype)  # type: ignore[call-overload]
+            out[c.name] = pd.Series(blank, index=frame.index)
+            continue
+        s = frame[c.name]
+        if s.dtype != c.dtype and not (  # a value that is not a level would become missing
+            c.kind == "category" and not s.dropna().isin(list(c.levels)).all()
+        ):
+            try:
+                cast = s.astype(c.dtype)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                cast = s
+            s = cast if int(cast.isna().sum()) == int(s.isna().sum()) else s
+        out[c.name] = s
+    extra = [k for k in frame.columns if k not in out]
+    result = pd.DataFrame(out, index=frame.index)
+    return pd.concat([result, frame[extra]], axis=1) if extra else result
+
+
+def _panel_partitions(path: Path) -> list[tuple[str, Path]]:
+    """(term, file) of the panel's partitions on disk, in time order (malformed names left out)."""
+    found = []
+    for d in (path / "panel").glob("term=*"):
+        term = d.name.split("=", 1)[1]
+        f = d / "part-0.parquet"
+        if TERM_PATTERN.match(term) and f.is_file():
+            found.append((int(term_index(term)[0]), term, f))
+    return [(term, f) for _, term, f in sorted(found)]
 
 
 def read_cohort(
-    path: str | Path, *, columns: list[str] | None = None, terms: list[str] | None = None
+    path: str | Path,
+    *,
+    columns: list[str] | None = None,
+    terms: list[str] | None = None,
+    validate: bool = True,
 ) -> Cohort:
     """Read a cohort folder written by :meth:`Cohort.write` (or by ``lbc-eval synth``/``ingest``).
+
+    What is read is checked against the codebook and ``cohort.json`` (the rules are listed in
+    :mod:`lbc_eval.data.checks`): columns present and of their type, numbers in range,
+    categories among their levels, required and key values present, one row per key
+    (``student_id`` and ``term`` in the panel, ``school_id`` and ``year`` in schools,
+    ``destination_id`` in destinations), ``student_id`` a pseudonym (16 lowercase hex
+    characters), the partitions and row counts that ``cohort.json`` records. A missing optional
+    column is fine (a cohort written by an older kit) and read as all-missing.
 
     Parameters
     ----------
@@ -205,8 +284,23 @@ def read_cohort(
         The folder.
     columns : list of str, optional
         Read only these panel columns (plus ``term``): columnar reads for province-scale data.
+        Only the columns read are checked (the required ones must still be in every file).
     terms : list of str, optional
-        Read only these terms' partitions.
+        Read only these terms' partitions (the others are only counted, from their footers).
+    validate : bool
+        Check the files (default). ``False`` skips the checks for speed and reads what is there:
+        a missing partition is left out, a missing column is all-missing, and a column that
+        does not take its codebook dtype keeps the one it was stored with.
+
+    Raises
+    ------
+    CohortValidationError
+        Listing every problem found, each with its file, column, rule, count of rows and at
+        most five row numbers (never a value). A subclass of :class:`CohortFormatError`
+        and :class:`SchemaError`.
+    CohortFormatError
+        No ``cohort.json``, another codebook's major version, a table file missing or
+        unreadable.
     """
     path = Path(path)
     meta_path = path / "cohort.json"
@@ -215,45 +309,92 @@ def read_cohort(
             f"{path} holds no cohort.json; make one with `lbc-eval synth --out {path}` or "
             f"`lbc-eval ingest ... --out {path}`"
         )
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise CohortFormatError(f"{meta_path} is not valid JSON ({e.__class__.__name__})") from e
+    if not isinstance(meta, dict):
+        raise CohortFormatError(f"{meta_path} does not hold a JSON object")
     major = str(meta.get("codebook_version", "0")).split(".")[0]
     if major != CODEBOOK_VERSION.split(".")[0]:
         raise CohortFormatError(
             f"{path} was written with codebook {meta.get('codebook_version')}, this kit reads "
             f"{CODEBOOK_VERSION}; regenerate it with this version"
         )
+    problems: list[checks.Problem] = checks.check_meta(meta) if validate else []
+    file_problems: dict[str, list[checks.Problem]] = {}
+    segments: list[checks.Segment]
     if meta.get("storage") == "csv":
-        panel = pd.read_csv(
-            path / "panel.csv",
-            usecols=columns and [*columns, "term"],
-            dtype={"student_id": str, "term": str},
-        )
-        if terms is not None:
-            panel = panel[panel["term"].isin(terms)]
-        schools = pd.read_csv(path / "schools.csv")
-        dest = pd.read_csv(path / "destinations.csv")
+        panel, names = _read_csv(path / "panel.csv", "panel", columns and [*columns, "term"])
+        segments = [checks.Segment("panel.csv", 0, len(panel))]
+        counts = {"panel": ("panel.csv", len(panel), [])}
+        if validate:
+            file_problems["panel"] = checks.check_file(panel, "panel", "panel.csv", names)
+            if "term" in panel.columns:
+                problems += checks.check_terms(meta, panel["term"], "panel.csv")
+        other = {}
+        for name in _TABLES:
+            frame, names = _read_csv(path / f"{name}.csv", name, None)  # type: ignore[arg-type]
+            other[name] = frame
+            counts[name] = (f"{name}.csv", len(frame), [])
+            if validate:
+                file_problems[name] = checks.check_file(frame, name, f"{name}.csv")
     else:
-        parts = sorted(
-            (path / "panel").glob("term=*"),
-            key=lambda d: int(term_index(d.name.split("=", 1)[1])[0]),
-        )
-        frames = []
-        for d in parts:
-            term = d.name.split("=", 1)[1]
+        if validate:
+            problems += checks.check_partitions(path, meta)
+        frames, segments, per_file, start = [], [], [], 0
+        file_problems["panel"] = []
+        for term, f in _panel_partitions(path):
+            rel = f"panel/term={term}/part-0.parquet"
             if terms is not None and term not in terms:
+                if validate:
+                    per_file.append((term, pq.read_metadata(f).num_rows))
                 continue
-            f = _read_parquet(d / "part-0.parquet", columns)
-            f.insert(0, "term", pd.array([term] * len(f), dtype=pd.StringDtype(na_value=np.nan)))
-            frames.append(f)
+            frame, names = _read_file(path, rel, columns)
+            if "term" in frame.columns:  # Hive layout: the term is the folder's, not a column
+                if validate:
+                    file_problems["panel"] += checks.check_partition_term(frame["term"], term, rel)
+                frame = frame.drop(columns="term")
+            frame.insert(
+                0, "term", pd.array([term] * len(frame), dtype=pd.StringDtype(na_value=np.nan))
+            )
+            if validate:
+                file_problems["panel"] += checks.check_file(frame, "panel", rel, [*names, "term"])
+            frames.append(frame)
+            segments.append(checks.Segment(rel, start, start + len(frame)))
+            per_file.append((term, len(frame)))
+            start += len(frame)
         if not frames:
+            checks.raise_problems(path, problems)
             raise CohortFormatError(f"{path}/panel holds no partition for the terms asked for")
         panel = pd.concat(frames, ignore_index=True)
-        schools = _read_parquet(path / "schools.parquet", None)
-        dest = _read_parquet(path / "destinations.parquet", None)
+        total = sum(k for _, k in per_file)
+        counts = {"panel": ("panel/term=*/part-0.parquet", total, sorted(per_file))}
+        other = {}
+        for name in _TABLES:
+            frame, _ = _read_file(path, f"{name}.parquet", None)
+            other[name] = frame
+            counts[name] = (f"{name}.parquet", len(frame), [])
+            if validate:
+                file_problems[name] = checks.check_file(frame, name, f"{name}.parquet")
+    if validate:
+        problems += checks.check_counts(meta, counts)
+        problems += checks.check_synthetic(path, meta)
+        tables = {"panel": (panel, segments)}
+        for name in _TABLES:
+            tables[name] = (other[name], [checks.Segment(counts[name][0], 0, len(other[name]))])
+        for name, (frame, segs) in tables.items():
+            found = file_problems.get(name, [])
+            skip = {p.column for p in found if p.rule in ("type", "missing_column") and p.column}
+            problems += found
+            problems += checks.check_table(frame, name, segs, skip)
+        checks.raise_problems(path, problems)
+    if terms is not None and meta.get("storage") == "csv":
+        panel = panel[panel["term"].isin(terms)]
     if columns is None:
-        panel = conform(panel, "panel")
-    schools = conform(schools, "schools")
-    dest = conform(dest, "destinations")
+        panel = _conform(panel, "panel", validate)
+    schools = _conform(other["schools"], "schools", validate)
+    dest = _conform(other["destinations"], "destinations", validate)
     truth = None
     if (path / "truth.json").exists():
         truth = json.loads((path / "truth.json").read_text(encoding="utf-8"))

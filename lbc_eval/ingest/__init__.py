@@ -13,12 +13,16 @@ The stages, one module each:
     files, formats (by their first bytes), encodings, sheets, merged cells;
 ``header``
     the header row under the title rows, the kind of table, data / blank / footer rows;
+``form``
+    the national registration form 《农村留守儿童基本情况登记表》: label cells, ticked answers,
+    one child per sheet or block -> one survey row each;
 ``files``
     one file from bytes to validated parts, its school and term, its row accounting;
 ``values``, ``terms``
     cells as schools write them -> codebook values (numbers, labels; grades, terms, dates);
 ``identity``
-    student numbers and resident IDs -> keyed pseudonyms (and sex, birth year);
+    student numbers and resident IDs -> keyed pseudonyms (and sex, birth year); 学号, a class
+    roll number, is never one;
 ``validate``, ``messages``
     every rule, every problem collected in one pass, and what the messages say;
 ``link``
@@ -26,7 +30,8 @@ The stages, one module each:
 ``problems``
     the reason codes (table there and in ``docs/ingest.md``) and masking;
 ``keys``
-    the key file, its permissions, and the refusal to write inside a git working tree;
+    the key file, its strength and permissions, the refusal to write inside a git working tree
+    or over a cohort made with another key;
 ``output``
     the report, the manifest and the files written by :meth:`IngestResult.write`;
 ``template``
@@ -62,8 +67,17 @@ from typing import Any
 import pandas as pd
 
 from lbc_eval.errors import IngestError, SpecError
-from lbc_eval.ingest.files import read_file
-from lbc_eval.ingest.keys import KEY_ENV, check_output, create_key, fingerprint, load_key
+from lbc_eval.ingest.files import _lookup, read_file
+from lbc_eval.ingest.header import HEADER_SEARCH_ROWS
+from lbc_eval.ingest.identity import flag_roll_numbers, map_student_no
+from lbc_eval.ingest.keys import (
+    KEY_ENV,
+    check_output,
+    check_same_key,
+    create_key,
+    fingerprint,
+    load_key,
+)
 from lbc_eval.ingest.link import link
 from lbc_eval.ingest.output import build_manifest, build_report, report_text, write_outputs
 from lbc_eval.ingest.problems import REASONS, Problems
@@ -147,16 +161,25 @@ class IngestResult:
         *,
         format: str = "parquet",
         allow_inside_repo: bool = False,
+        new_key: bool = False,
     ) -> Path:
         """Write the cohort, ``quarantine.csv``, ``warnings.csv``, ``report.csv``,
         ``report.txt`` and ``manifest.json`` into the folder ``out``.
+
+        ``out`` may hold the cohort of an earlier ingest made with the same key (its
+        ``manifest.json`` records the key's fingerprint); ``new_key=True`` says that writing
+        over one made with another key is intended (every child then has a new pseudonym).
 
         Raises
         ------
         InsideRepositoryError
             If ``out`` is inside a git working tree and ``allow_inside_repo`` is False.
+        IngestKeyError
+            If ``out`` holds a cohort ingested with another key and ``new_key`` is False
+            (:func:`lbc_eval.ingest.keys.check_same_key`); nothing is written.
         """
         check_output(out, allow_inside_repo=allow_inside_repo)
+        check_same_key(out, self.manifest["key_fingerprint"], new_key=new_key)
         return write_outputs(self, Path(out), format=format)
 
     def raise_if_quarantined(self) -> None:
@@ -185,6 +208,7 @@ def ingest(
     key: bytes,
     school: str | Mapping[str, str] | None = None,
     term: str | Mapping[str, str] | None = None,
+    student_no_header: str | Mapping[str, str] | None = None,
     engine: Engine = "calamine",
     on_invalid: OnInvalid = "quarantine",
     allow_synthetic_ids: bool = True,
@@ -197,8 +221,10 @@ def ingest(
     paths : path or list of paths
         Files and folders (walked recursively for .xlsx, .xlsm, .xls, .csv, .txt).
     key : bytes
-        The secret pseudonymisation key (:func:`load_key`, :func:`create_key`); at least 16
-        bytes. ``student_id = HMAC-SHA-256(key, student number)``, 16 hex characters.
+        The secret pseudonymisation key (:func:`load_key`, which refuses weak keys, or
+        :func:`create_key`); at least 16 bytes here. ``student_id = HMAC-SHA-256(key, student
+        number)``, 16 hex characters. :meth:`IngestResult.write` refuses an output folder
+        holding a cohort made with another key.
     school : str or mapping, optional
         The school of surveys without a 学校 column: one id for every file, or a mapping from
         file (name, path as given, or name in reports) to id. Without it the school comes from
@@ -208,6 +234,12 @@ def ingest(
     term : str or mapping, optional
         Likewise the term (``2024-1``) of surveys without a 学期 column; without it the term
         comes from the file name, else the title rows (``2024-2025学年第一学期``).
+    student_no_header : str or mapping, optional
+        A header to read as the student number (学籍号), for every file or as a mapping from
+        file to header, in sheets that have no 学籍号 or 身份证号 column. Only for a file whose
+        学号 (or other column) really is each child's own number: 学号 is otherwise a class
+        roll number (1, 2, 3 … within a class), never read, and a survey with no other
+        identifier is quarantined (``roll_number_only``).
     engine : {"calamine", "openpyxl"}
         Reader for xlsx. calamine is several times faster; openpyxl's read-only mode does not
         see merged cells. xls is always read by calamine.
@@ -245,18 +277,19 @@ def ingest(
     names = display_names(files)
     opts = Options(key=bytes(key), on_invalid=on_invalid, allow_synthetic_ids=allow_synthetic_ids)
     problems = Problems()
-    parts, stats = [], []
-    seen: dict[str, str] = {}
-    iterator: Iterable[Path] = files
-    if progress:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(files, desc="ingesting", unit="file")
-    for path in iterator:
-        src = read_source(path, names[path], engine=engine)
-        stat = read_file(src, seen, problems, opts, parts, school, term)
-        stats.append(stat)
-        log.info("%s: %d rows read", src.name, stat["rows_read"])
+    parts: list[Any] = []
+    stats = _read_all(
+        files,
+        names,
+        problems,
+        opts,
+        parts,
+        engine,
+        progress,
+        school=school,
+        term=term,
+        student_no_header=student_no_header,
+    )
     tables = link(parts, problems)
     report = build_report(problems)
     from lbc_eval.data.cohort import Cohort
@@ -279,11 +312,46 @@ def ingest(
             "allow_synthetic_ids": allow_synthetic_ids,
             "school": school,
             "term": term,
+            "student_no_header": student_no_header,
         },
         key_fingerprint=fingerprint(bytes(key)),
         started=started,
     )
     return IngestResult(cohort=cohort, problems=frame, report=report, manifest=manifest)
+
+
+def _read_all(
+    files: list[Path],
+    names: dict[Path, str],
+    problems: Problems,
+    opts: Options,
+    parts: list[Any],
+    engine: Engine,
+    progress: bool,
+    *,
+    school: Any,
+    term: Any,
+    student_no_header: Any,
+) -> list[dict[str, Any]]:
+    """Read, check and validate every file (the parts go to ``parts``); their manifest entries."""
+    stats = []
+    seen: dict[str, str] = {}
+    iterator: Iterable[Path] = files
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(files, desc="ingesting", unit="file")
+    for path in iterator:
+        src = read_source(path, names[path], engine=engine)
+        header = _lookup(student_no_header, src)
+        if header is not None:
+            map_student_no(src.sheets, header, HEADER_SEARCH_ROWS)
+        first = len(problems.records)
+        stat = read_file(src, seen, problems, opts, parts, school, term)
+        flag_roll_numbers(stat, problems.records[first:])
+        stats.append(stat)
+        log.info("%s: %d rows read", src.name, stat["rows_read"])
+    return stats
 
 
 def write_template(path: str | os.PathLike[str], **options: Any) -> Path:

@@ -13,6 +13,16 @@ before the first ``_`` when a term such as ``2024-1`` follows); a title row ``�
 (``S01学校`` gives ``S01`` when the rest is a code of letters and digits). The term likewise:
 ``term=``, the file name, a term named anywhere in the file name or a title row
 (``2024-2025学年第一学期``). A 学校 or 学期 cell, where filled in, takes precedence.
+
+Hidden sheets are not read into the cohort (a hidden sheet is most often a copy, a scratch sheet
+or the lists of a form's drop-downs), but none passes unseen: a hidden sheet that holds a table
+gets the warning ``sheet_hidden`` (with the number of its data rows), one without a table the
+warning ``sheet_skipped``, and their non-blank rows are counted in ``rows_hidden`` (apart from
+``rows_read``, like ``rows_skipped``). Unhide a sheet in Excel to have it read.
+
+A file that cannot be read at all (``file_empty``, ``file_type``, ``file_unreadable``,
+``encoding_unknown``) has ``status`` ``"failed"`` and no rows: the report counts it among the
+files not read and says the run does not add up.
 """
 
 from __future__ import annotations
@@ -21,7 +31,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lbc_eval.ingest.header import find_tables, used_rows
+from lbc_eval.ingest.form import tables_in
+from lbc_eval.ingest.header import used_rows
 from lbc_eval.ingest.problems import Problems, looks_identifying
 from lbc_eval.ingest.read import Source
 from lbc_eval.ingest.terms import find_term
@@ -54,6 +65,7 @@ def read_file(
         "rows_read": 0,
         "rows_blank": 0,
         "rows_skipped": 0,
+        "rows_hidden": 0,
     }
     if src.failure is not None:
         problems.add(src.failure.reason, str(src.failure), file=src.name)
@@ -61,18 +73,10 @@ def read_file(
         return stat
     duplicate_of = seen.get(src.sha256)
     seen.setdefault(src.sha256, src.name)
-    found = [(sheet, find_tables(sheet)) for sheet in src.sheets]
+    _hidden_sheets(src, stat, problems)
+    found = [(sheet, tables_in(sheet)) for sheet in src.sheets]
     if not any(tables for _, tables in found):
-        stat["status"] = "no table"
-        for sheet in src.sheets:
-            for i, row in enumerate(sheet.rows[: used_rows(sheet.rows)]):
-                if all(is_blank(c) for c in row):
-                    stat["rows_blank"] += 1
-                else:
-                    problems.add(
-                        "header_not_found", _NO_HEADER, file=src.name, sheet=sheet.name, row=i + 1
-                    )
-                stat["rows_read"] += 1
+        _no_table(src, stat, problems)
         return stat
     for sheet, tables in found:
         if not tables:
@@ -107,6 +111,44 @@ def read_file(
     if duplicate_of is not None:
         stat["status"] = f"duplicate of {duplicate_of}"
     return stat
+
+
+def _no_table(src: Source, stat: dict[str, Any], problems: Problems) -> None:
+    """A file without a table: every non-blank row read is quarantined (``header_not_found``)."""
+    stat["status"] = "no table"
+    for sheet in src.sheets:
+        for i, row in enumerate(sheet.rows[: used_rows(sheet.rows)]):
+            if all(is_blank(c) for c in row):
+                stat["rows_blank"] += 1
+            else:
+                problems.add(
+                    "header_not_found", _NO_HEADER, file=src.name, sheet=sheet.name, row=i + 1
+                )
+            stat["rows_read"] += 1
+
+
+def _hidden_sheets(src: Source, stat: dict[str, Any], problems: Problems) -> None:
+    """Report every hidden sheet and count its non-blank rows as hidden (module docstring)."""
+    for sheet in src.hidden:
+        k = sum(1 for r in sheet.rows if not all(is_blank(c) for c in r))
+        stat["rows_hidden"] += k
+        tables = tables_in(sheet)
+        if tables:
+            n = len(tables[0].data)
+            problems.add(
+                "sheet_hidden",
+                f"a hidden sheet with a table ({n} data rows) was not read: unhide it in Excel "
+                "if its rows belong to the survey",
+                file=src.name,
+                sheet=sheet.name,
+            )
+        else:
+            problems.add(
+                "sheet_skipped",
+                f"hidden sheet without a table ({k} non-blank rows) was not read",
+                file=src.name,
+                sheet=sheet.name,
+            )
 
 
 _NO_HEADER = (

@@ -8,6 +8,12 @@ white space, full-width forms and a unit in brackets). The kind of table — a s
 the one whose headers match best. Below the header, rows are data rows, blank rows, footer rows
 (totals, signatures, notes: a keyword such as 合计 or 填表人 and no identifier) or repeated
 header rows (page breaks); formatted empty rows after the last value are not rows at all.
+
+A sheet laid out as the national registration form 《农村留守儿童基本情况登记表》 — label
+cells with the answers beside them, one child per sheet or per block — has no header row;
+:func:`lbc_eval.ingest.form.tables_in` reads it with :func:`~lbc_eval.ingest.form.read_form`
+before :func:`find_tables` is asked, which gives a survey
+table with one data row per child (``layout="form"``, no header rows, no column positions).
 """
 
 from __future__ import annotations
@@ -61,12 +67,17 @@ class Table:
     data, blank, footer, repeated : list
         ``(file row, cells)`` of data rows; numbers of blank rows, of footer rows (totals,
         signatures, notes) and of repeated header rows.
+    layout : {"table", "form"}
+        ``"form"`` for the registration form's key–value layout (:mod:`lbc_eval.ingest.form`):
+        a data row is one child's block (its file row the block's first row), ``columns``
+        positions are None (an answer's cells differ from child to child) and ``headers`` are
+        the form's labels.
     """
 
     kind: Kind
     sheet: str | None
     header_rows: tuple[int, ...]
-    columns: dict[str, int]
+    columns: dict[str, int | None]
     headers: dict[str, str]
     unknown: list[tuple[str, str]]
     duplicates: list[tuple[str, str, str]]
@@ -75,6 +86,7 @@ class Table:
     blank: list[int]
     footer: list[int]
     repeated: list[int]
+    layout: Literal["table", "form"] = "table"
 
 
 # --- finding the header -----------------------------------------------------------------------
@@ -117,7 +129,9 @@ def find_tables(sheet: Sheet) -> list[Table]:
     """The table in a sheet (a list of one), or an empty list when no header is found.
 
     Rows are searched from the top; the search stops :data:`HEADER_SEARCH_ROWS` rows down, or
-    five rows below the first row that names two codebook columns.
+    five rows below the first row that names two codebook columns. (A sheet with the
+    registration form's layout is read by :func:`lbc_eval.ingest.form.tables_in` before this
+    is asked: its label rows would pass for a header.)
     """
     rows = sheet.rows
     best: tuple[int, int, Kind, tuple[int, ...], dict[int, str]] | None = None

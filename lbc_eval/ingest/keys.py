@@ -7,6 +7,19 @@ records (losing it means the same children get new pseudonyms next time) and nev
 with the cohort. Its fingerprint (:func:`fingerprint`, a one-way hash) goes into the manifest
 so two ingests can be checked to have used the same key without showing it.
 
+Rules (:func:`key_problem`): a key file or :data:`KEY_ENV` must hold at least
+:data:`KEY_BYTES` (32) bytes, with at least :data:`MIN_DISTINCT_BYTES` (16) different byte
+values, that are neither an evenly spaced run (``00 01 02 …``) nor one block repeated (the
+same first and second half, ``00 01 … 0f 00 01 … 0f``). 32 random bytes (what
+:func:`create_key` makes) have about 30 different values and fail these rules with a chance
+below 2**-100; a typed or made-up key such as ``0000…``, ``abab…`` or ``0123…0123…`` is
+refused.
+
+An output folder that already holds an ingested cohort is only written over with the key that
+made it (:func:`check_same_key`): a different key would silently give every child a new
+pseudonym, so no child of the new run would link to the earlier one. ``new_key=True``
+(``--new-key``) says the change is intended.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -19,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import stat
@@ -26,10 +40,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from lbc_eval.errors import IngestKeyError, InsideRepositoryError
+from lbc_eval.ingest.output import MANIFEST
 
 #: Environment variable that may hold the key (64 hex characters).
 KEY_ENV = "LBC_EVAL_KEY"
+#: Bytes of a new key, and the fewest a key file or :data:`KEY_ENV` may hold.
 KEY_BYTES = 32
+#: The fewest different byte values a loaded key may have (32 random bytes have about 30).
+MIN_DISTINCT_BYTES = 16
 
 
 def create_key(path: str | os.PathLike[str], *, allow_inside_repo: bool = False) -> bytes:
@@ -51,6 +69,8 @@ def create_key(path: str | os.PathLike[str], *, allow_inside_repo: bool = False)
     _outside_repo(path, "the key file", allow_inside_repo)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(KEY_BYTES)
+    while key_problem(key) is not None:  # never in practice; the rule holds for every new key
+        key = secrets.token_bytes(KEY_BYTES)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(key.hex() + "\n")
@@ -69,8 +89,9 @@ def load_key(
     Raises
     ------
     IngestKeyError
-        If there is no key, it is not 32-or-more bytes of hex, or the key file can be read by
-        others than its owner.
+        If there is no key, it is not hex, it is weak (fewer than 32 bytes, fewer than 16
+        different byte values, an evenly spaced run, a repeated block: :func:`key_problem`),
+        or the key file can be read by others than its owner.
     InsideRepositoryError
         If the key file is inside a git working tree.
     """
@@ -105,12 +126,51 @@ def _parse(text: str, where: str) -> bytes:
         key = bytes.fromhex(text)
     except ValueError:
         key = b""
-    if len(key) < 16:
+    if not key:
         raise IngestKeyError(
-            f"{where} does not hold a key: 32 to 64 bytes written as hexadecimal characters "
-            "are expected (make one with --create-key)"
+            f"{where} does not hold a key: {KEY_BYTES} or more random bytes written as "
+            "hexadecimal characters are expected (make one with --create-key)"
+        )
+    problem = key_problem(key)
+    if problem is not None:
+        raise IngestKeyError(
+            f"{where} holds a weak key: {problem}. A key must be {KEY_BYTES} or more random "
+            "bytes; make one with --create-key (a new key gives every child a new pseudonym)"
         )
     return key
+
+
+def key_problem(key: bytes) -> str | None:
+    """Why ``key`` is too weak to pseudonymise real records, or None (rules in the module).
+
+    The answer describes the key (its length, how many different byte values it has) and
+    never shows it.
+
+    Examples
+    --------
+    >>> key_problem(bytes(32))
+    'it has only 1 different byte value(s) (at least 16 expected)'
+    >>> key_problem(bytes(range(16)))
+    'it is 16 bytes long (at least 32 expected)'
+    >>> key_problem(bytes(range(32)))
+    'its bytes are an evenly spaced run (such as 00 01 02 …)'
+    >>> key_problem(bytes(range(16)) * 2)
+    'it repeats one block of bytes'
+    """
+    if len(key) < KEY_BYTES:
+        return f"it is {len(key)} bytes long (at least {KEY_BYTES} expected)"
+    distinct = len(set(key))
+    if distinct < MIN_DISTINCT_BYTES:
+        return (
+            f"it has only {distinct} different byte value(s) (at least {MIN_DISTINCT_BYTES} "
+            "expected)"
+        )
+    steps = {(b - a) % 256 for a, b in zip(key, key[1:], strict=False)}
+    if len(steps) == 1:
+        return "its bytes are an evenly spaced run (such as 00 01 02 …)"
+    if any(key[p:] == key[:-p] for p in range(1, len(key) // 2 + 1)):
+        return "it repeats one block of bytes"
+    return None
 
 
 def fingerprint(key: bytes) -> str:
@@ -140,3 +200,55 @@ def _outside_repo(path: Path, what: str, allow: bool) -> None:
 def check_output(path: str | os.PathLike[str], *, allow_inside_repo: bool = False) -> None:
     """Refuse an output folder inside a git working tree (unless allowed)."""
     _outside_repo(Path(path), "the output folder", allow_inside_repo)
+
+
+def previous_fingerprint(out: str | os.PathLike[str]) -> str | None:
+    """The key fingerprint recorded in the manifest of an ingest output folder, or None when
+    ``out`` holds no manifest (a new folder, or a cohort that was not ingested).
+
+    Raises
+    ------
+    IngestKeyError
+        If ``out`` holds a manifest without a readable fingerprint (the key cannot be checked).
+    """
+    path = Path(out) / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        found = json.loads(path.read_text(encoding="utf-8")).get("key_fingerprint")
+    except (ValueError, AttributeError, OSError):
+        found = None
+    if not isinstance(found, str) or not found:
+        raise IngestKeyError(
+            f"{path} names no key fingerprint, so the key of the cohort in {out} cannot be "
+            "checked; choose a new output folder, or pass --new-key (new_key=True) to write "
+            "over it"
+        )
+    return found
+
+
+def check_same_key(
+    out: str | os.PathLike[str], key_fingerprint: str, *, new_key: bool = False
+) -> None:
+    """Refuse to write over an ingested cohort in ``out`` made with another key.
+
+    ``key_fingerprint`` is the fingerprint of the key in use (:func:`fingerprint`). Nothing is
+    checked when ``out`` holds no manifest, or when ``new_key`` says a new key is intended.
+
+    Raises
+    ------
+    IngestKeyError
+        If the manifest in ``out`` records another fingerprint. The message names both
+        fingerprints (never the key).
+    """
+    if new_key:
+        return
+    before = previous_fingerprint(out)
+    if before is not None and before != key_fingerprint:
+        raise IngestKeyError(
+            f"the cohort in {out} was made with the key of fingerprint {before}, but the key "
+            f"in use has fingerprint {key_fingerprint}: every child would get a new pseudonym "
+            "and no child would link to the earlier terms. Use the earlier key (its fingerprint "
+            "is in the report and manifest.json), or pass --new-key (new_key=True) if a new key "
+            "is intended"
+        )

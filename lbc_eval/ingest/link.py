@@ -10,11 +10,18 @@ returns the three cohort tables:
   ``student_id`` in every term and school (the pseudonym depends on the student number
   only), so a child who changes school keeps it. One row per child and term: exact copies are
   kept once, disagreeing rows are all quarantined;
-- a survey's ``township``, when it has no 乡镇 column, comes from the school's training
-  records (fix ``township_from_schools``); a surveyed school without them gets
+- free text typed into a survey never reaches the cohort as typed. A ``township`` must be one
+  of the schools table's townships (matched with white space, case and full-width forms
+  ignored, and stored as the table spells it); without a schools table it must be a township's
+  code (``T01``) or name (``…镇``, ``…乡``, ``…街道``). Anything else (``幸福村 …``) is set
+  missing with the warning ``free_text_unmatched`` (the school itself is checked by
+  :mod:`lbc_eval.ingest.validate`);
+- a survey's ``township``, when blank, missing or set missing, comes from the school's
+  training records (fix ``township_from_schools``); a surveyed school without them gets
   ``school_no_record``;
-- destinations written by name (``省内城市C``) become their ``destination_id`` through the
-  destinations table; one it does not list is kept as written (``destination_unknown``);
+- destinations written by code or by name (``省内城市C``) become their ``destination_id``
+  through the destinations table; one it does not list — or, without a destinations table,
+  anything but a code such as ``D03`` — is set missing (``destination_unknown``);
 - raw marks (see :mod:`lbc_eval.ingest.validate`) are standardised within grade and term over
   the children with raw marks: ``z = (x - mean) / sd`` (population SD), rounded to 3 decimals.
 """
@@ -22,6 +29,7 @@ returns the three cohort tables:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -30,7 +38,7 @@ from lbc_eval.data import codebook
 from lbc_eval.data.terms import term_index
 from lbc_eval.ingest.problems import Problems
 from lbc_eval.ingest.validate import Part
-from lbc_eval.ingest.values import label_key
+from lbc_eval.ingest.values import is_code, is_township, label_key
 
 _KEYS: dict[str, list[str]] = {
     "panel": ["student_id", "term"],
@@ -60,13 +68,19 @@ def link(parts: list[Part], problems: Problems) -> dict[str, pd.DataFrame]:
     panel = _destinations(panel, out["destinations"], problems)
     panel = _standardise(panel, problems)
     order = np.lexsort(
-        [panel[c].astype(str).to_numpy() for c in ("student_id", "class_id", "school_id")]
+        [_sort_key(panel[c]) for c in ("student_id", "class_id", "school_id")]
         + [term_index(panel["term"]) if len(panel) else np.empty(0, np.int64)]
     )
     out["panel"] = panel.iloc[order].drop(columns=["_raw_math", "_raw_chinese"])
     out["schools"] = out["schools"].sort_values(["school_id", "year"], kind="stable")
     out["destinations"] = out["destinations"].sort_values("destination_id", kind="stable")
     return {k: v.reset_index(drop=True) for k, v in out.items()}
+
+
+def _sort_key(s: pd.Series) -> np.ndarray:
+    """Text to sort by, missing values first (a blank class beside filled ones, a file without
+    a 班级 column beside files with one)."""
+    return np.array(["" if pd.isna(v) else str(v) for v in s], dtype=object)
 
 
 def _stack(parts: list[Part], table: codebook.Table, *, raw_scores: bool = False) -> pd.DataFrame:
@@ -164,6 +178,7 @@ def _record(
 
 
 def _township(panel: pd.DataFrame, schools: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    panel = _township_words(panel, schools, problems)
     known = (
         schools.dropna(subset=["township"])
         .groupby("school_id")["township"]
@@ -197,29 +212,64 @@ def _township(panel: pd.DataFrame, schools: pd.DataFrame, problems: Problems) ->
     return panel
 
 
+def _township_words(panel: pd.DataFrame, schools: pd.DataFrame, problems: Problems) -> pd.DataFrame:
+    """Townships typed in surveys matched to the schools table (or, without one, to the form
+    of a township's code or name); the others set missing (module docstring)."""
+    written = panel["township"]
+    if not written.notna().any():
+        return panel
+    known = {label_key(str(t)): str(t) for t in schools["township"].dropna().unique()}
+    if known:
+        mapped = _each(written, lambda v: known.get(label_key(v)))
+        why = "the schools table (training records) lists no such township"
+    else:
+        mapped = _each(written, lambda v: v if is_township(v) else None)
+        why = "not a township's code (T01) or name (…镇, …乡, …街道)"
+    why += "; set missing (taken from the school's training records where they exist)"
+    return _matched(panel, "township", mapped, "free_text_unmatched", why, problems)
+
+
+def _matched(
+    panel: pd.DataFrame,
+    column: str,
+    mapped: pd.Series,
+    reason: str,
+    why: str,
+    problems: Problems,
+) -> pd.DataFrame:
+    """``column`` replaced by its ``mapped`` values; each value typed but not matched is
+    recorded under ``reason`` and set missing (never kept as typed)."""
+    written = panel[column]
+    unmatched = written.notna() & mapped.isna()
+    for _, r in panel[unmatched].iterrows():
+        _record(problems, r, reason, why, "student_id", column=column, value=r[column])
+    panel[column] = mapped.astype(object).where(~unmatched, None).astype(written.dtype)
+    return panel
+
+
+def _each(written: pd.Series, match: Callable[[str], str | None]) -> pd.Series:
+    """``match`` applied once per distinct written value (missing stays missing)."""
+    found = {v: match(str(v)) for v in written.dropna().unique()}
+    return pd.Series([found.get(v) for v in written], index=written.index, dtype=object)
+
+
 def _destinations(panel: pd.DataFrame, dest: pd.DataFrame, problems: Problems) -> pd.DataFrame:
-    if not len(dest):
+    written = panel["destination_id"]
+    if not written.notna().any():
         return panel
     lookup = {label_key(str(i)): str(i) for i in dest["destination_id"].dropna()}
     for i, name in zip(dest["destination_id"], dest["destination_name"], strict=True):
         if pd.notna(name) and pd.notna(i):
             lookup.setdefault(label_key(str(name)), str(i))
-    written = panel["destination_id"]
-    keys = written.map(lambda v: label_key(str(v)) if pd.notna(v) else None)
-    mapped = keys.map(lookup)
-    unknown = written.notna() & mapped.isna()
-    for _, r in panel[unknown].iterrows():
-        _record(
-            problems,
-            r,
-            "destination_unknown",
-            "the destinations table lists no such destination (by code or name); kept as written",
-            "student_id",
-            column="destination_id",
-            value=r["destination_id"],
-        )
-    panel["destination_id"] = mapped.where(~unknown, written).astype(written.dtype)
-    return panel
+    if lookup:
+        mapped = _each(written, lambda v: lookup.get(label_key(v)))
+        why = "the destinations table lists no such destination (by code or name)"
+    else:
+        mapped = _each(written, lambda v: v if is_code(v) else None)
+        why = "no destinations table was given and this is not a destination's code (D03)"
+    return _matched(
+        panel, "destination_id", mapped, "destination_unknown", f"{why}; set missing", problems
+    )
 
 
 def _standardise(panel: pd.DataFrame, problems: Problems) -> pd.DataFrame:

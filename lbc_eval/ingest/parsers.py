@@ -12,6 +12,7 @@ from lbc_eval.ingest.terms import (
     parse_grade,
     parse_term,
     parse_year,
+    parse_year_of_birth,
 )
 from lbc_eval.ingest.values import (
     Parser,
@@ -33,6 +34,7 @@ def parser_for(name: str, table: codebook.Table) -> Parser:
         return parse_identifier
     special = {
         "birth_date": parse_birth_year,
+        "birth_year": parse_year_of_birth,
         "class_id": parse_class,
         "term": parse_term,
         "grade": parse_grade,

@@ -26,13 +26,19 @@ header_not_found       quarantine  no row near the top names two codebook column
                                    non-blank row is quarantined
 missing_column         quarantine  a required column is absent; every row of the table is
                                    quarantined (the message lists the headers looked for)
+roll_number_only       quarantine  a survey whose only identifier is 学号, a class roll number
+                                   (not the 学籍号): its rows cannot be linked
 school_unknown         quarantine  a survey's school is not in a column, the call, the file
                                    name or the title rows
 term_unknown           quarantine  a survey's term is not in a column, the call, the file name
                                    or the title rows
 unknown_column         warning     a header the codebook does not know; its cells are not read
+roll_number_ignored    warning     a 学号 column (a class roll number, not the 学籍号): not read,
+                                   never used to link children
 duplicate_column       warning     a second column for the same codebook column; not read
 sheet_skipped          warning     a sheet without a table, in a workbook that has one
+sheet_hidden           warning     a hidden sheet that holds a table: not read (unhide it to have
+                                   it read); its rows are counted as hidden
 school_no_record       warning     a surveyed school has no training record: no township
 footer_row             quarantine  totals, signatures or notes below the table
 repeated_header        quarantine  the header repeated inside the data (printed page breaks)
@@ -40,6 +46,8 @@ missing_value          quarantine  a required value is blank (or cannot be deriv
 not_a_number           quarantine  text where a number belongs
 not_integer            quarantine  a fraction where a whole number belongs
 out_of_range           quarantine  a number outside the codebook's range
+share_ambiguous        quarantine  a share written as a bare number in (1, 100] in a column whose
+                                   other values are not percentages (1.5: 1.5 % or 150 %?)
 unknown_label          quarantine  a category, yes/no or grade the codebook does not list
 bad_date               quarantine  a birth date that is not a date
 bad_term               quarantine  a term that is not a school term
@@ -57,7 +65,15 @@ duplicate_row          quarantine  an exact copy of an earlier row (the first is
 duplicate_key          quarantine  rows that disagree for one child and term (school and year;
                                    destination): all of them are quarantined
 class_unparsed         warning     a class the kit cannot read: class_id left missing
-destination_unknown    warning     a destination not in the destinations table: kept as written
+destination_unknown    warning     a destination not in the destinations table (or, without
+                                   one, not a code such as D03): set missing
+formula_no_value       warning     a formula saved without its result (the file was never opened
+                                   in Excel): the value is missing, not 0
+cell_error             warning     an error cell (#DIV/0!, #N/A …): the value is missing
+free_text_unmatched    warning     a township not among the schools table's townships (or,
+                                   without one, not a township's code or name): set missing;
+                                   quarantine for a school that is neither a code nor a school's
+                                   name
 score_unstandardised   warning     raw marks in a grade and term with fewer than two children (or
                                    all equal): the score is set missing
 =====================  ==========  =============================================================
@@ -71,14 +87,20 @@ Fixes counted: ``fullwidth``, ``whitespace``, ``zero_word`` (无, -), ``blank_as
 ``missing_word`` (缺考, NA), ``percent``, ``unit_in_cell`` (3次), ``excel_serial``,
 ``sex_from_id``, ``birth_year_from_id``, ``student_no_from_id`` (no student number: ``G`` + the
 resident ID, the national student number's form), ``student_no_prefixed`` (a bare resident ID in
-the student-number column), ``township_from_schools``, ``score_standardised``.
+the student-number column), ``id_unwrapped`` (``="…"``, a leading ``'`` or zero-width characters
+around an identifier), ``township_from_schools``, ``score_standardised``.
 
-Values in problems are masked when they could identify a child (see :func:`mask_values`).
+Values in problems are masked when they could identify a child (see :func:`mask_values`;
+digits are counted across separators, :func:`identifying_digits`); file and sheet names that
+could name a child are masked in the written outputs (:func:`looks_like_name`,
+:func:`mask_name`, used by :mod:`lbc_eval.ingest.output`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -99,11 +121,14 @@ REASONS: dict[str, Severity] = {
     "duplicate_file": _Q,
     "header_not_found": _Q,
     "missing_column": _Q,
+    "roll_number_only": _Q,
     "school_unknown": _Q,
     "term_unknown": _Q,
     "unknown_column": _W,
+    "roll_number_ignored": _W,
     "duplicate_column": _W,
     "sheet_skipped": _W,
+    "sheet_hidden": _W,
     "school_no_record": _W,
     "footer_row": _Q,
     "repeated_header": _Q,
@@ -111,6 +136,7 @@ REASONS: dict[str, Severity] = {
     "not_a_number": _Q,
     "not_integer": _Q,
     "out_of_range": _Q,
+    "share_ambiguous": _Q,
     "unknown_label": _Q,
     "bad_date": _Q,
     "bad_term": _Q,
@@ -128,6 +154,9 @@ REASONS: dict[str, Severity] = {
     "duplicate_key": _Q,
     "class_unparsed": _W,
     "destination_unknown": _W,
+    "formula_no_value": _W,
+    "cell_error": _W,
+    "free_text_unmatched": _W,
     "score_unstandardised": _W,
 }
 FIXES: tuple[str, ...] = (
@@ -143,6 +172,7 @@ FIXES: tuple[str, ...] = (
     "birth_year_from_id",
     "student_no_from_id",
     "student_no_prefixed",
+    "id_unwrapped",
     "township_from_schools",
     "score_standardised",
 )
@@ -163,8 +193,23 @@ COLUMNS: tuple[str, ...] = (
 MASK = "<masked>"
 #: A value seen for at least this many different children is shown even if it is free text.
 MIN_CHILDREN_SHOWN = 10
+#: Digits written with separators count as one number when this many or more are in a run.
+ID_DIGITS = 7
 _IDENTIFYING = frozenset({c.name for c in codebook.columns("form")} | {"student_id", "student_no"})
 _LONG_DIGITS = re.compile(r"\d{7,}")
+# Digits joined by separators (spaces, - + . / and brackets): 1xx-xxxx-xxxx, +86 1xx xxxx xxxx;
+# the digits of a code (S01, D03) start no run, so S01-2021-02 (a class) is not one.
+_DIGIT_RUN = re.compile(r"(?<![A-Za-z\d])\d(?:[\s\-+./()]{0,3}\d)*")
+_DIGIT_SPAN = re.compile(r"[+(]?" + _DIGIT_RUN.pattern + r"\)?")
+# A date (and time) with separators, a school year, a term: shown, they identify no child alone.
+_DATE = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}([-./])(0?[1-9]|1[0-2])\1(0?[1-9]|[12]\d|3[01])"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?![\d.])"
+)
+_YEARS = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}(?:\s*[-–~/]\s*(?:19|20)\d{2}|-[12])(?![\d.])"
+)  # 2024-2025, and the term 2024-1
+_DECIMAL = re.compile(r"[+-]?\d+\.\d+")
 _SAFE = re.compile(r"^[\d\s.,:;%+\-/()#]*$")
 _CODE = re.compile(r"[A-Za-z]{0,3}[\-_]?\d[\d\-_.]{0,8}")
 
@@ -244,25 +289,23 @@ def mask_values(values: pd.Series, columns: pd.Series, children: pd.Series) -> p
     """The values a problem table may show.
 
     Masked (``<masked>``): every value of an identifying column (names, student numbers,
-    resident IDs, birth dates, phones, addresses), any value with a run of seven or more digits
-    (a phone or ID typed in the wrong column), and free text that is not a spelling the codebook
-    knows unless it was seen for at least :data:`MIN_CHILDREN_SHOWN` different children (a
-    guardian's name typed under 监护人 is hidden; a common misspelling of a label is shown).
-    Numbers, dates, terms and short codes are shown as written.
+    resident IDs, birth dates, phones, addresses), any value with seven or more digits in a run,
+    counted across the separators ``space - + . / ( )`` (a phone or ID typed in the wrong column,
+    however it is written: see :func:`identifying_digits`), and free text that is not a spelling
+    the codebook knows unless it was seen for at least :data:`MIN_CHILDREN_SHOWN` different
+    children (a guardian's name typed under 监护人 is hidden; a common misspelling of a label is
+    shown). Numbers, dates, terms and short codes are shown as written.
     """
     known = _known_spellings()
-    text = pd.Series(
-        [_shown(v) for v in values],
-        index=values.index,
-        dtype=object,
-    )
+    full = [_shown(v) for v in values]
+    text = pd.Series([v if v is None else v[:40] for v in full], index=values.index, dtype=object)
     pairs = pd.DataFrame({"c": columns.astype(str), "v": text, "k": children.astype(str)})
     spread = pairs.dropna(subset=["v"]).groupby(["c", "v"])["k"].nunique()
     out = []
-    for col, v in zip(columns, text, strict=True):
+    for col, v, whole in zip(columns, text, full, strict=True):
         if v is None or v == "":
             out.append(v)
-        elif col in _IDENTIFYING or _LONG_DIGITS.search(v):
+        elif col in _IDENTIFYING or identifying_digits(whole):
             out.append(MASK)
         elif _SAFE.match(v) or v in known or spread.get((str(col), v), 0) >= MIN_CHILDREN_SHOWN:
             out.append(v)
@@ -278,7 +321,7 @@ def _shown(v: Any) -> str | None:
         return None
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v).strip()[:40]
+    return str(v).strip()
 
 
 def _known_spellings() -> frozenset[str]:
@@ -292,5 +335,120 @@ def _known_spellings() -> frozenset[str]:
 
 
 def looks_identifying(text: str) -> bool:
-    """True when a header or title could hold a child's data (a long digit run)."""
-    return bool(_LONG_DIGITS.search(text))
+    """True when a header or title could hold a child's data: seven or more digits in a run,
+    separators counted (:func:`identifying_digits`)."""
+    return identifying_digits(text)
+
+
+# --- digits and names ---------------------------------------------------------------------------
+
+
+def identifying_digits(text: str) -> bool:
+    """True when ``text`` holds :data:`ID_DIGITS` (7) or more digits in one run.
+
+    A run is digits joined by up to three separators among ``space - + . / ( )``, so
+    ``1xx-xxxx-xxxx``, ``+86 1xx xxxx xxxx``, ``(0xxx) xxxx xxxx`` and ``2201 0220 …`` count as
+    one number each (full-width forms too: the text is NFKC-normalised). Not identifying on
+    their own, and not counted: a date written with separators (``2013-05-01``, ``2013.5.1``,
+    ``2013/05/01``, with or without a time), a school year's span (``2024-2025``), a term
+    (``2024-1``), a decimal number (``12345.67``) and the digits of a code that follow a letter
+    (``S01-2021-02``, a class: only ``2021-02`` is counted). Seven digits without separators
+    always count (``20130501`` included: a birth date written so is kept hidden).
+
+    Examples
+    --------
+    >>> [identifying_digits(t) for t in ("120-0000-0000", "+86 120 0000 0000", "2013-05-01")]
+    [True, True, False]
+    >>> [identifying_digits(t) for t in ("95.5", "2024-1", "3-2", "2024-2025学年", "S01-2021-02")]
+    [False, False, False, False, False]
+    """
+    text = unicodedata.normalize("NFKC", text)
+    if _LONG_DIGITS.search(text):
+        return True
+    return any(_identifying_run(m.group(0)) for m in _DIGIT_RUN.finditer(text))
+
+
+def _identifying_run(run: str) -> bool:
+    if _LONG_DIGITS.search(run):
+        return True
+    rest = _YEARS.sub(" ", _DATE.sub(" ", run))
+    return any(
+        sum(ch.isdigit() for ch in m.group(0)) >= ID_DIGITS and not _DECIMAL.fullmatch(m.group(0))
+        for m in _DIGIT_RUN.finditer(rest)
+    )
+
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+#: Words of file and sheet names that name no person (with the codebook's headers and labels).
+NAME_WORDS: tuple[str, ...] = tuple(
+    """学生 儿童 留守 留守儿童 农村 关爱 帮扶 结对 名单 名册 花名册 名录 登记 登记表 统计 统计表
+    汇总 汇总表 明细 一览表 台账 档案 一生一档 信息 信息表 基本 基本情况 情况 情况表 数据 调查
+    调查表 问卷 摸底 摸排 表格 总表 样表 模板 附件 说明 填表 填报 上报 报送 补报 补充 修改 修订
+    更正 最新 最终 终稿 定稿 副本 备份 复印件 扫描件 照片 证明 材料 成绩 成绩单 考试 期中 期末
+    学年 学期 上学期 下学期 春季 秋季 寒假 暑假 年级 班级 全校 本校 各校 全县 全镇 教育局 教育
+    培训 教师 记录 务工 务工地 去向 政策 目录 家长 家庭 父母 学校 小学 中学 初中 高中
+    隐藏 工作表 工作簿 统计报表 报表 花名 家访 走访 谈心 心理 辅导 资助 助学 寄宿 住校 新建
+    """.split()
+)
+_PLACE_SUFFIXES = (
+    "九年一贯制学校", "中心学校", "中心小学", "中心校", "教学点", "幼儿园", "小学", "中学",
+    "学校", "完小", "初中", "高中", "分校", "校区", "职中", "街道", "镇", "乡", "县",
+)  # fmt: skip
+_NUMERALS = "一二三四五六七八九十零〇两"
+
+
+@functools.cache
+def _name_words() -> re.Pattern[str]:
+    words = set(NAME_WORDS)
+    for table in codebook.TABLES:
+        for c in codebook.columns(table):
+            spellings = [s for v in c.levels.values() for s in v]
+            words.update(w for w in (c.label_zh, *c.aliases, *spellings) if len(w) > 1)
+    cjk = sorted((w for w in words if _CJK.fullmatch(w)), key=len, reverse=True)
+    place = "[\u3400-\u9fff]{0,8}?(?:" + "|".join(_PLACE_SUFFIXES) + ")"
+    numbered = f"第[{_NUMERALS}]+|[{_NUMERALS}]+(?:年级|班|学期|学年)|[初高][一二三]"
+    return re.compile("|".join([place, numbered, *map(re.escape, cjk)]))
+
+
+def _name_like_run(run: str) -> bool:
+    rest = _name_words().sub(" ", run)
+    return any(len(m.group(0)) >= 2 for m in _CJK.finditer(rest))
+
+
+def looks_like_name(text: str) -> bool:
+    """True when ``text`` (a file, folder or sheet name) could hold a person's name.
+
+    Each run of Chinese characters is read without the words that name no one: the codebook's
+    headers and labels, :data:`NAME_WORDS` (学生, 名单, 汇总, 成绩 …), school and place names
+    (a run ending in 小学, 中学, 学校, 镇, 乡, 县 …) and grades and classes (三年级, 二班,
+    第一, 初一). What remains, two or more characters together, may be a name (张三, 欧阳娜娜, or
+    an unknown word: better hidden than shown). Latin letters (pinyin) are not judged.
+
+    Examples
+    --------
+    >>> [looks_like_name(t) for t in ("张三_身份证复印件.jpg", "三年级2班测试甲", "S01_补报")]
+    [True, True, False]
+    >>> [looks_like_name(t) for t in ("留守儿童情况", "阳光小学三年级一班", "Sheet1", "说明")]
+    [False, False, False, False]
+    """
+    return any(_name_like_run(m.group(0)) for m in _CJK.finditer(text))
+
+
+def mask_name(text: str, label: str) -> str:
+    """``text`` (a file or sheet name) with each part that could identify a child replaced by
+    ``label``: runs of seven or more digits (:func:`identifying_digits`) and runs of Chinese
+    characters that may hold a name (:func:`looks_like_name`). The rest (school and term
+    tokens, the extension) is kept; a name with nothing to hide comes back unchanged.
+
+    Examples
+    --------
+    >>> mask_name("S01_2024-1_测试甲.xlsx", "file-3")
+    'S01_2024-1_file-3.xlsx'
+    >>> mask_name("120-0000-0000.csv", "file-4"), mask_name("留守儿童情况", "sheet-1")
+    ('file-4.csv', '留守儿童情况')
+    """
+    norm = unicodedata.normalize("NFKC", text)
+    out = _LONG_DIGITS.sub(label, norm)
+    out = _DIGIT_SPAN.sub(lambda m: label if _identifying_run(m.group(0)) else m.group(0), norm)
+    out = _CJK.sub(lambda m: label if _name_like_run(m.group(0)) else m.group(0), out)
+    return text if out == norm else out

@@ -10,6 +10,17 @@ Text is decoded as UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (w
 GBK and GB2312); the delimiter is a comma, a tab or a semicolon, whichever the first lines use.
 Merged ranges in workbooks are filled with their top-left value, as a reader sees them.
 Headers and the kind of table are found by :mod:`lbc_eval.ingest.header`.
+
+Hidden sheets (``hidden`` or ``veryHidden``) are read into :attr:`Source.hidden`, apart from the
+visible ones: ingest does not take their rows into the cohort but reports each of them
+(:mod:`lbc_eval.ingest.files`). Chart sheets hold no cells and are passed over.
+
+Formula and error cells of an xlsx are found in the sheet's XML whichever engine reads it (both
+give a blank for a formula saved without its result, and calamine also for an error): a
+formula without a stored result becomes ``Unreadable("formula_no_value")``, an error cell
+(``#DIV/0!``, ``#N/A`` …) ``Unreadable("cell_error", "#DIV/0!")``
+(:class:`~lbc_eval.ingest.values.Unreadable`). A CSV cell longer than the csv module's limit is
+read whole; a CSV the csv module cannot parse is ``file_unreadable``.
 """
 
 from __future__ import annotations
@@ -19,12 +30,16 @@ import csv
 import hashlib
 import io
 import os
+import posixpath
+import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from xml.etree import ElementTree
 
-from lbc_eval.ingest.values import is_blank
+from lbc_eval.ingest.values import Unreadable, is_blank
 
 Engine = Literal["calamine", "openpyxl"]
 ENGINES: tuple[Engine, ...] = ("calamine", "openpyxl")
@@ -62,6 +77,7 @@ class Source:
     encoding: str | None = None
     sheets: list[Sheet] = field(default_factory=list)
     hidden_sheets: list[str] = field(default_factory=list)
+    hidden: list[Sheet] = field(default_factory=list)
     failure: ReadFailure | None = None
 
 
@@ -122,45 +138,62 @@ def read_source(path: Path, name: str, *, engine: Engine = "calamine") -> Source
         ``failure`` is set (reason ``file_empty``, ``file_type``, ``file_unreadable`` or
         ``encoding_unknown``) when nothing could be read.
     """
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        src = Source(path=path, name=name, sha256="", size=0)
+        src.failure = ReadFailure(
+            "file_unreadable", f"the file cannot be opened ({type(exc).__name__})"
+        )
+        return src
     src = Source(path=path, name=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     try:
         if not data.strip():
             raise ReadFailure("file_empty", "the file is empty")
         fmt = _MAGIC.get(data[:4])
-        suffix = path.suffix.lower()
         if fmt is None:
-            head = data[:512].lstrip().lower()
-            if head.startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
-                raise ReadFailure(
-                    "file_type",
-                    "the file is a web page or XML, not a workbook (systems often export "
-                    "HTML named .xls): open it in Excel and save it as .xlsx",
-                )
-            if (
-                suffix not in (".csv", ".txt")
-                or b"\x00" in data[:4096]
-                and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-            ):
-                raise ReadFailure(
-                    "file_type",
-                    f"the file is not a workbook or CSV (ending {suffix or 'none'}); ingest "
-                    "reads .xlsx, .xls and .csv",
-                )
             src.format = "csv"
-            text, src.encoding = _decode(data)
+            text, src.encoding = _decode(_text_bytes(data, path.suffix.lower()))
             src.sheets = [Sheet(None, _csv_rows(text))]
         else:
             src.format = fmt
             use = "calamine" if fmt == "xls" else engine
-            src.sheets, src.hidden_sheets = (
-                _read_calamine(path) if use == "calamine" else _read_openpyxl(path)
-            )
-        if not any(not is_blank(c) for s in src.sheets for r in s.rows for c in r):
+            sheets = _read_calamine(path) if use == "calamine" else _read_openpyxl(path)
+            if fmt == "xlsx":
+                _mark_formulas(path, sheets)
+            src.sheets = [s for s, hidden in sheets if not hidden]
+            src.hidden = [s for s, hidden in sheets if hidden]
+            src.hidden_sheets = [str(s.name) for s in src.hidden]
+        every = [*src.sheets, *src.hidden]
+        if not any(not is_blank(c) for s in every for r in s.rows for c in r):
             raise ReadFailure("file_empty", "the file holds no cell with a value")
     except ReadFailure as exc:
-        src.failure, src.sheets = exc, []
+        src.failure, src.sheets, src.hidden = exc, [], []
+    except Exception as exc:  # a reader's own failure on a malformed file: never a crash
+        src.failure, src.sheets, src.hidden = _unreadable(exc), [], []
     return src
+
+
+def _text_bytes(data: bytes, suffix: str) -> bytes:
+    """The bytes of a delimited text file, or ReadFailure ``file_type`` when they are not."""
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
+        raise ReadFailure(
+            "file_type",
+            "the file is a web page or XML, not a workbook (systems often export "
+            "HTML named .xls): open it in Excel and save it as .xlsx",
+        )
+    if (
+        suffix not in (".csv", ".txt")
+        or b"\x00" in data[:4096]
+        and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    ):
+        raise ReadFailure(
+            "file_type",
+            f"the file is not a workbook or CSV (ending {suffix or 'none'}); ingest "
+            "reads .xlsx, .xls and .csv",
+        )
+    return data
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -186,7 +219,18 @@ def _csv_rows(text: str) -> list[list[Any]]:
     sample = "\n".join(text.splitlines()[:50])
     counts = {d: sample.count(d) for d in (",", "\t", ";")}
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # a cell may be as long as the file
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise ReadFailure(
+            "file_unreadable",
+            f"the text cannot be read as CSV ({exc.__class__.__name__}): save it from Excel as "
+            "'CSV UTF-8' or as .xlsx",
+        ) from None
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _fill_merged(rows: list[list[Any]], ranges: Iterable[tuple[int, int, int, int]]) -> None:
@@ -204,34 +248,33 @@ def _fill_merged(rows: list[list[Any]], ranges: Iterable[tuple[int, int, int, in
                     row[c] = top
 
 
-def _read_calamine(path: Path) -> tuple[list[Sheet], list[str]]:
+def _read_calamine(path: Path) -> list[tuple[Sheet, bool]]:
+    """Every worksheet through calamine, with merged ranges filled: ``(sheet, hidden)``."""
     import python_calamine as pc
 
     try:
         wb = pc.CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise _unreadable(exc) from None
-    sheets, hidden = [], []
+    sheets = []
     try:
         for meta in wb.sheets_metadata:
             if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
-                continue
-            if str(meta.visible).rsplit(".", 1)[-1] != "Visible":
-                hidden.append(meta.name)
-                continue
+                continue  # chart, dialog and macro sheets hold no cells
             ws = wb.get_sheet_by_name(meta.name)
             rows = [list(r) for r in ws.to_python(skip_empty_area=False)]
             merged = ws.merged_cell_ranges or []
             _fill_merged(rows, [(a[0], a[1], b[0], b[1]) for a, b in merged])
-            sheets.append(Sheet(meta.name, rows))
+            hidden = str(meta.visible).rsplit(".", 1)[-1] != "Visible"
+            sheets.append((Sheet(meta.name, rows), hidden))
     except Exception as exc:
         raise _unreadable(exc) from None
     finally:
         wb.close()
-    return sheets, hidden
+    return sheets
 
 
-def _read_openpyxl(path: Path) -> tuple[list[Sheet], list[str]]:
+def _read_openpyxl(path: Path) -> list[tuple[Sheet, bool]]:
     """xlsx through openpyxl's read-only mode (no merged ranges there: they are not filled)."""
     import openpyxl
 
@@ -239,19 +282,105 @@ def _read_openpyxl(path: Path) -> tuple[list[Sheet], list[str]]:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise _unreadable(exc) from None
-    sheets, hidden = [], []
+    sheets = []
     try:
         for ws in wb.worksheets:
-            if ws.sheet_state != "visible":
-                hidden.append(ws.title)
-                continue
             rows = [list(r) for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
-            sheets.append(Sheet(ws.title, rows))
+            sheets.append((Sheet(ws.title, rows), ws.sheet_state != "visible"))
     except Exception as exc:
         raise _unreadable(exc) from None
     finally:
         wb.close()
-    return sheets, hidden
+    return sheets
+
+
+# --- formula and error cells of an xlsx ---------------------------------------------------------
+
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]|\bt=[\"']e[\"']")
+_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip member holding its XML (through the workbook's relationships)."""
+    book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    parts = {}
+    for el in book.iter():
+        rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+        if _local(el.tag) == "sheet" and rid in targets:
+            target = targets[rid]
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            parts[str(el.get("name"))] = posixpath.normpath(member)
+    return parts
+
+
+def _mark_formulas(path: Path, sheets: list[tuple[Sheet, bool]]) -> None:
+    """Put :class:`Unreadable` markers where a formula has no stored result or a cell holds an
+    error (module docstring). A workbook whose XML cannot be parsed here is left as read."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = _sheet_parts(z)
+            for sheet, _ in sheets:
+                member = parts.get(str(sheet.name))
+                if member is None or member not in z.namelist():
+                    continue
+                data = z.read(member)
+                if _HAS_FORMULA.search(data):
+                    for (r, c), mark in _unreadable_cells(data).items():
+                        _put(sheet.rows, r, c, mark)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError):
+        return
+
+
+def _unreadable_cells(data: bytes) -> dict[tuple[int, int], Unreadable]:
+    """(row, column), 0-based -> marker, for the formula and error cells of one sheet's XML."""
+    found: dict[tuple[int, int], Unreadable] = {}
+    row, col = -1, -1
+    for event, el in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):
+        tag = _local(el.tag)
+        if event == "start":
+            if tag == "row":
+                row = int(el.get("r", row + 2)) - 1
+                col = -1
+            elif tag == "c":
+                m = _REF.fullmatch(el.get("r") or "")
+                col = _column_index(m.group(1)) if m else col + 1
+                row = int(m.group(2)) - 1 if m else row
+            continue
+        if tag != "c":
+            continue
+        kind = el.get("t", "n")
+        children = {_local(ch.tag): ch for ch in el}
+        cached = children.get("v")
+        text = cached.text if cached is not None and cached.text else ""
+        if kind == "e":
+            found[(row, col)] = Unreadable("cell_error", text or "#ERROR")
+        elif "f" in children and not text and kind not in ("str", "inlineStr"):
+            found[(row, col)] = Unreadable("formula_no_value")
+        el.clear()
+    return found
+
+
+def _column_index(letters: str) -> int:
+    k = 0
+    for ch in letters:
+        k = k * 26 + ord(ch) - 64
+    return k - 1
+
+
+def _put(rows: list[list[Any]], r: int, c: int, mark: Unreadable) -> None:
+    if r < 0 or c < 0:
+        return
+    while len(rows) <= r:
+        rows.append([])
+    if len(rows[r]) <= c:
+        rows[r].extend([None] * (c + 1 - len(rows[r])))
+    rows[r][c] = mark
 
 
 def _unreadable(exc: Exception) -> ReadFailure:

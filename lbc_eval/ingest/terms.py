@@ -1,4 +1,4 @@
-"""Grades, terms, school years, classes and birth dates as schools write them.
+"""Grades, terms, school years, classes, birth dates and birth years as schools write them.
 
 Parsers with the same contract as :mod:`lbc_eval.ingest.values`: one cell in,
 ``(value, reason, fixes)`` out. The forms read are listed there.
@@ -36,9 +36,6 @@ _CN_DIGITS = {
     "九": 9,
     "十": 10,
 }
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -203,6 +200,32 @@ def parse_birth_year(cell: Any) -> Result:
         y = _check(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None)
         return (y, None, fixes) if y else (None, "bad_date", fixes)
     return None, "bad_date", fixes
+
+
+_YEAR_TEXT = re.compile(r"(\d{4})\s*(?:年|年生|年出生)?")
+
+
+def parse_year_of_birth(cell: Any) -> Result:
+    """A 出生年份 cell: a year (``2013``, ``2013年``) or a date written as text (``2013年5月``,
+    ``2013.5.1``), read as the year; a date cell gives its year."""
+    if is_blank(cell):
+        return None, None, ()
+    if isinstance(cell, bool | dt.time):
+        return None, "not_a_number", ()
+    if isinstance(cell, int | float):
+        return (int(cell), None, ()) if float(cell).is_integer() else (None, "not_integer", ())
+    if isinstance(cell, dt.date):
+        return cell.year, None, ()
+    text, fixes = cell_text(cell)
+    compact = text.replace(" ", "")
+    m = _YEAR_TEXT.fullmatch(compact)
+    if m:
+        return int(m.group(1)), None, fixes
+    if _DATE.match(compact):
+        return parse_birth_year(cell)
+    if compact.lower() in MISSING_WORDS:
+        return None, None, (*fixes, "missing_word")
+    return None, "not_a_number", fixes
 
 
 def _number_date(x: float) -> Result:

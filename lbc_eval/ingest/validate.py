@@ -21,10 +21,32 @@ Checks, all collected before anything is decided:
 Scores: a survey's ``math`` or ``chinese`` column whose median absolute value is above 6
 holds raw marks, not standardised scores; it is checked against [0, 150] and standardised
 within grade and term when the terms are stacked (:mod:`lbc_eval.ingest.link`).
+
+Shares (``attendance``, ``trained_share``; codebook range [0, 1]), cell by cell:
+
+- written with ``%`` (``95.7%``): a percentage, divided by 100 (fix ``percent``);
+- a bare number in [0, 1]: a share, as written;
+- a bare number in (1, 100]: a percentage (divided by 100, fix ``percent``) only when the
+  column's *other* numeric cells are mostly percentages — more than half of them written with
+  ``%`` or above 1; otherwise ``share_ambiguous`` (``1.5`` among shares, or alone: 1.5 % or
+  150 %?), quarantined (with ``on_invalid="set_missing"``: set missing with a warning);
+- anything below 0 or above 100 (and ``120%``) is ``out_of_range``.
+
+Cells a workbook cannot give a value for (a formula saved without its result, an error such as
+``#DIV/0!``) are warnings ``formula_no_value`` and ``cell_error`` naming the cell: the value is
+missing, never 0 (a blank support count is 0, such a cell is not). A required value left missing
+that way is then ``missing_value``.
+
+The school of a survey row (from its 学校 cell, the call, the file name or a title row) must be a
+code (``S01``, a 10-digit school code) or a school's name (``…小学``, ``…中学``, no spaces, no
+run of five digits); anything else — a village and a family name, a phone number — is
+quarantined (``free_text_unmatched``): it is the key of the row and is never stored as typed.
+A blank form (a header and no rows) gives no rows and no problem.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -45,15 +67,35 @@ from lbc_eval.ingest.messages import (
     unknown_message,
 )
 from lbc_eval.ingest.parsers import parser_for
-from lbc_eval.ingest.problems import Problems
-from lbc_eval.ingest.values import apply
+from lbc_eval.ingest.problems import REASONS, Problems
+from lbc_eval.ingest.values import apply, cell_text, is_school, parse_number
 
 OnInvalid = Literal["quarantine", "set_missing"]
 RAW_SCORE_RANGE = (0.0, 150.0)
 _REQUIRED_BY_ROW = ("term", "school_id", "grade", "sex", "birth_year", "lb_status")
 _VALUE_CODES = frozenset(
-    {"not_a_number", "not_integer", "out_of_range", "unknown_label", "bad_date", "bad_term"}
+    {
+        "not_a_number",
+        "not_integer",
+        "out_of_range",
+        "share_ambiguous",
+        "unknown_label",
+        "bad_date",
+        "bad_term",
+    }
 )
+_AMBIGUOUS = (
+    "a bare number between 1 and 100 in a column of shares whose other values are not "
+    "percentages: 1.5 may be 1.5 % or 150 %; write 0.015 or 1.5%"
+)
+_UNREADABLE_CODES = ("formula_no_value", "cell_error")
+_UNREADABLE_TEXT = {
+    "formula_no_value": "the cell holds a formula saved without its result (the file was "
+    "written by a program and never opened in Excel); the value is missing, not 0: open the "
+    "file in Excel, save it and hand it in again",
+    "cell_error": "the cell holds an Excel error (#DIV/0!, #N/A …); the value is missing: "
+    "correct the formula or type the value",
+}
 
 
 @dataclass(frozen=True)
@@ -97,7 +139,7 @@ class _Rows:
         extra: str = "",
         text: str = "",
     ) -> None:
-        sev = severity or ("quarantine" if reason not in ("class_unparsed",) else "warning")
+        sev = severity or REASONS.get(reason, "quarantine")
         j = self.table.columns.get(column)
         msg = text or message(reason, column, self.name, extra)
         for i in np.asarray(idx, dtype=np.int64):
@@ -148,6 +190,8 @@ def validate_table(
     Part
     """
     rows = _Rows(table, file, problems, opts)
+    if not len(rows.rows):  # a blank form: a header and no rows
+        return Part(table.kind, file, table.sheet, _frame(rows, {}), [])
     raw = _raw_columns(table, len(rows.rows))
     missing = _missing_columns(table, raw, school=school, term=term)
     if missing:
@@ -160,6 +204,7 @@ def validate_table(
     for name in values:
         if name in ("student_id", "resident_id"):
             continue
+        _shares(rows, name, values, reasons, raw)
         _check_values(rows, name, values, reasons, raw, raw_scores)
     if table.kind == "survey":
         _survey_rules(rows, values, raw, school=school, term=term)
@@ -225,7 +270,45 @@ def _parse(
         )
         values[name], reasons[name] = parsed.values, parsed.reasons
         problems.count_fixes(rows.file, name, parsed.fixes)
+        for code in _UNREADABLE_CODES:
+            idx = np.flatnonzero(parsed.reasons == code)
+            if len(idx):
+                raw_text = np.array([str(c) for c in col_cells], dtype=object)
+                rows.flag(idx, name, code, raw=raw_text, text=_UNREADABLE_TEXT[code])
+                parsed.reasons[idx] = None
+                parsed.values[idx] = None
     return values, reasons
+
+
+def _shares(
+    rows: _Rows, name: str, values: dict[str, Any], reasons: dict[str, Any], raw: dict[str, Any]
+) -> None:
+    """The rule for shares written as bare percentages (module docstring): a bare number in
+    (1, 100], read as a percentage cell by cell, is ``share_ambiguous`` unless most of the
+    column's other numeric cells are percentages."""
+    col = codebook_column(name, rows.name)
+    if col is None or col.unit != "share":
+        return
+    explicit = apply(raw[name], _percent_sign).values.astype(bool)
+    as_written = apply(raw[name], functools.partial(parse_number, integer=False)).values
+    written = pd.to_numeric(pd.Series(as_written, dtype=object), errors="coerce").to_numpy(float)
+    ok = ~pd.isna(values[name].astype(object)) & pd.isna(reasons[name].astype(object))
+    pct_style = ok & (explicit | (written > 1))
+    bare = ok & ~explicit & (written > 1) & (written <= 100)
+    others = int(ok.sum()) - 1  # a bare percentage counts itself out
+    mostly = others > 0 and (int(pct_style.sum()) - 1) * 2 > others
+    ambiguous = bare & (not mostly)
+    k = int(ambiguous.sum())
+    if k:
+        reasons[name][ambiguous] = "share_ambiguous"
+        fixed = (rows.file, name, "percent")
+        rows.problems.fixes[fixed] -= k  # counted by the cell parser, undone here
+        if rows.problems.fixes[fixed] <= 0:
+            del rows.problems.fixes[fixed]
+
+
+def _percent_sign(cell: Any) -> tuple[bool, None, tuple[str, ...]]:
+    return cell_text(cell)[0].endswith("%"), None, ()
 
 
 def _identity(
@@ -292,9 +375,12 @@ def _check_values(
     soft = rows.opts.on_invalid == "set_missing" and not key
     for reason in pd.unique(why[flagged]):
         idx = flagged[why[flagged] == reason]
-        severity = "warning" if soft or reason == "class_unparsed" else "quarantine"
+        severity = "warning" if soft or REASONS.get(str(reason)) == "warning" else "quarantine"
         extra = "; set missing" if soft and reason in _VALUE_CODES else ""
-        rows.flag(idx, name, str(reason), severity=severity, raw=raw.get(name), extra=extra)
+        text = _AMBIGUOUS + extra if reason == "share_ambiguous" else ""
+        rows.flag(
+            idx, name, str(reason), severity=severity, raw=raw.get(name), extra=extra, text=text
+        )
     v[flagged] = None
 
 
@@ -310,6 +396,7 @@ def _survey_rules(
     for name, default in (("school_id", school), ("term", term)):
         col = values.get(name, np.full(n, None, dtype=object))
         values[name] = np.where(pd.isna(col.astype(object)), default, col)
+    _school_form(rows, values)
     for name, derived, fix in (
         ("sex", "_id_sex", "sex_from_id"),
         ("birth_year", "_id_birth_year", "birth_year_from_id"),
@@ -340,23 +427,42 @@ def _survey_rules(
     odd = (diff < AGE_MINUS_GRADE[0]) | (diff > AGE_MINUS_GRADE[1])
     rows.flag(np.flatnonzero(odd & ~rows.bad), "grade", "grade_age", raw=raw.get("grade"))
     if "class_id" in values:
-        entry = (
-            pd.to_numeric(year, errors="coerce")
-            - pd.to_numeric(pd.Series(values["grade"], dtype=object), errors="coerce")
-            + 1
-        )
-        number = pd.Series(values["class_id"], dtype=object)
-        ok = number.notna() & entry.notna() & pd.Series(values["school_id"]).notna()
-        label = (
-            pd.Series(values["school_id"], dtype=object).astype(str)
-            + "-"
-            + entry.fillna(0).astype(int).astype(str)
-            + "-"
-            + number.fillna(0).astype(int).map("{:02d}".format)
-        )
-        values["class_id"] = label.where(ok, None).to_numpy(object)
+        values["class_id"] = _class_ids(values, year)
     for k in ("_id_sex", "_id_birth_year"):
         values.pop(k)
+
+
+def _school_form(rows: _Rows, values: dict[str, Any]) -> None:
+    """Quarantine rows whose school is neither a code nor a school's name (module docstring)."""
+    school = values["school_id"]
+    codes, uniques = pd.factorize(pd.Series(school, dtype=object))
+    odd = np.array([not is_school(str(v)) for v in uniques], dtype=bool)
+    bad = (codes >= 0) & odd[np.maximum(codes, 0)] if len(odd) else np.zeros(len(codes), bool)
+    if bad.any():
+        rows.flag(
+            np.flatnonzero(bad),
+            "school_id",
+            "free_text_unmatched",
+            severity="quarantine",
+            raw=school,
+            text="the school is neither a code (S01) nor a school's name (…小学, …中学); it is "
+            "the row's key and is not stored as written: write the school's code",
+        )
+        school[bad] = None
+
+
+def _class_ids(values: dict[str, Any], year: pd.Series) -> np.ndarray:
+    """``{school}-{entry year}-{class:02d}`` where school, term, grade and class are known."""
+    entry = pd.to_numeric(year, errors="coerce") - pd.to_numeric(
+        pd.Series(values["grade"], dtype=object), errors="coerce"
+    )
+    out = np.full(len(entry), None, dtype=object)
+    for i, (school, e, number) in enumerate(
+        zip(values["school_id"], entry + 1, values["class_id"], strict=True)
+    ):
+        if not (pd.isna(school) or pd.isna(e) or pd.isna(number)):
+            out[i] = f"{school}-{int(e)}-{int(number):02d}"
+    return out
 
 
 def _frame(rows: _Rows, values: dict[str, np.ndarray]) -> pd.DataFrame:

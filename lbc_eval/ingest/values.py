@@ -13,7 +13,8 @@ What is read (after NFKC, which folds full-width digits, letters and brackets):
 - numbers: ``3``, ``3.0``, ``３``, ``1,000``, ``3次``, ``2小时``, ``500元`` (a unit after the
   number is dropped); in the support counts (unit "times per term", "hours per term", "yuan")
   ``无``, ``-``, ``—``, ``/``, ``没有`` and a blank cell are 0; in other numbers they, and
-  ``缺考``, ``缺测``, ``NA``, are missing; shares take ``95.7%`` and ``95.7`` as 0.957;
+  ``缺考``, ``缺测``, ``NA``, are missing; shares take ``95.7%`` and ``95.7`` as 0.957 (a bare
+  ``95.7`` subject to the rule for shares below);
 - yes/no: ``是/否``, ``有/无``, ``Y/N``, ``√/×``, ``1/0``, ``住校/走读``, Excel TRUE/FALSE;
 - categories: any spelling the codebook lists for a level (``父母均外出``, ``祖辈``, ``男`` …),
   case and white space ignored;
@@ -22,10 +23,22 @@ What is read (after NFKC, which folds full-width digits, letters and brackets):
   ``2024年秋季学期`` (``2024-1``), ``2025年春季`` (``2024-2``);
 - dates (birth dates, reduced to the year): ``2012.3.5``, ``2012-03-05``, ``2012/3/5``,
   ``2012年3月5日``, ``20120305``, ``2012.03`` and ``201203`` (year and month), ``2012``, an
-  Excel date cell or serial number;
+  Excel date cell or serial number; a birth-year column takes ``2012``, ``2012年`` and those dates;
 - class: ``1``, ``01``, ``1班``, ``三(1)班``, ``3（1）班``, ``三年级1班``, ``3-1``, ``(一)班``;
 - identifiers: NFKC, no white space, upper case; a number cell is read as its digits, but one of
   more than 15 digits has lost digits in Excel and is refused.
+
+Shares (``attendance``, ``trained_share``): ``95.7%`` is always 0.957 and a bare number in
+[0, 1] is a share. A bare number in (1, 100] is a percentage only when the column's other values
+are written as percentages (more than half of them above 1 or with ``%``). :func:`parse_number`
+sees one cell and reads a bare ``95.7`` as 0.957; the column's rule is then applied by
+:func:`lbc_eval.ingest.validate.validate_table` (``share_ambiguous`` where it fails).
+
+A workbook cell whose value cannot be known — a formula saved without its result (a file
+written by a program and never opened in Excel) or an error such as ``#DIV/0!`` — is read as an
+:class:`Unreadable` marker: :func:`is_blank` treats it as blank when deciding whether a row is
+blank, and :func:`apply` gives it no value and its reason (``formula_no_value``,
+``cell_error``), never 0.
 """
 
 from __future__ import annotations
@@ -68,6 +81,26 @@ _FALSE = frozenset(
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A workbook cell whose value cannot be known (see the module docstring).
+
+    Attributes
+    ----------
+    reason : str
+        ``formula_no_value`` (a formula without a stored result) or ``cell_error`` (``#N/A``,
+        ``#DIV/0!`` …).
+    text : str
+        The error as Excel shows it, or the empty string.
+    """
+
+    reason: str
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class Parsed:
     """One column read by :func:`apply`.
 
@@ -106,7 +139,7 @@ def apply(cells: np.ndarray | pd.Series, parser: Parser) -> Parsed:
         empty = np.empty(0, dtype=object)
         return Parsed(empty, empty.copy(), Counter())
     codes, uniques = pd.factorize(arr, use_na_sentinel=False)
-    results = [parser(u) for u in uniques]
+    results = [(None, u.reason, ()) if isinstance(u, Unreadable) else parser(u) for u in uniques]
     values = np.empty(len(results), dtype=object)
     reasons = np.empty(len(results), dtype=object)
     for i, (v, r, _) in enumerate(results):
@@ -123,8 +156,8 @@ def apply(cells: np.ndarray | pd.Series, parser: Parser) -> Parsed:
 
 
 def is_blank(cell: Any) -> bool:
-    """True for ``None``, NaN and cells holding only white space."""
-    if cell is None:
+    """True for ``None``, NaN, cells holding only white space and :class:`Unreadable` cells."""
+    if cell is None or isinstance(cell, Unreadable):
         return True
     if isinstance(cell, float):
         return math.isnan(cell)
@@ -174,6 +207,38 @@ def parse_text(cell: Any) -> Result:
     return (text or None), None, fixes
 
 
+# --- free text: codes and names -----------------------------------------------------------------
+
+#: A code such as ``S01``, ``T-03``, ``D10`` or a 10-digit school code: letters, then digits.
+CODE = re.compile(r"[A-Za-z]{0,4}[-_]?\d{1,10}")
+_CJK = r"[\u3400-\u9fff]"
+#: A township's name: Chinese characters ending in 镇, 乡, 街道, 办事处 or 苏木 (no spaces).
+TOWNSHIP_NAME = re.compile(rf"{_CJK}{{1,12}}(?:镇|乡|街道|街道办事处|办事处|苏木)")
+#: A school's name: Chinese characters, Latin letters, digits and brackets, ending as schools'
+#: names end (学校, 小学, 中学, 教学点 …, then perhaps a campus in brackets), no spaces and no
+#: run of five digits.
+SCHOOL_NAME = re.compile(
+    rf"(?=.{{2,30}}$)(?!.*\d{{5}})(?:{_CJK}|[A-Za-z0-9()（）·])+"
+    r"(?:学校|小学|中学|学|校|教学点|校区|分校|学区|完小|小|中)"
+    rf"(?:[(（](?:{_CJK}|[A-Za-z0-9]){{1,10}}[)）])?"
+)
+
+
+def is_code(text: str) -> bool:
+    """True for a code (:data:`CODE`)."""
+    return bool(CODE.fullmatch(text))
+
+
+def is_township(text: str) -> bool:
+    """True for a township's code or name (:data:`CODE`, :data:`TOWNSHIP_NAME`)."""
+    return bool(CODE.fullmatch(text) or TOWNSHIP_NAME.fullmatch(text))
+
+
+def is_school(text: str) -> bool:
+    """True for a school's code or name (:data:`CODE`, :data:`SCHOOL_NAME`)."""
+    return bool(CODE.fullmatch(text) or SCHOOL_NAME.fullmatch(text))
+
+
 # --- numbers ------------------------------------------------------------------------------------
 
 
@@ -199,7 +264,8 @@ def parse_number(
     blank_zero : bool
         A support count of the term: a blank cell is 0 too (fix ``blank_as_zero``).
     share : bool
-        A share in [0, 1]: ``95.7%`` and ``95.7`` are read as 0.957 (fix ``percent``).
+        A share in [0, 1]: ``95.7%`` and ``95.7`` are read as 0.957 (fix ``percent``); whether
+        a bare ``95.7`` may be read so is decided for the column (see the module docstring).
     """
     if is_blank(cell):
         return (0, None, ("blank_as_zero",)) if blank_zero else (None, None, ())
@@ -232,7 +298,7 @@ def parse_number(
             return round(value / 100, 10), None, (*fixes, "percent")
         if unit:
             fixes = (*fixes, "unit_in_cell")
-    if share and 1 < value <= 100:
+    if share and 1 < value <= 100:  # the column's rule may still refuse it (module docstring)
         return round(value / 100, 10), None, (*fixes, "percent")
     if integer:
         if not value.is_integer():

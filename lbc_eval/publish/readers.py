@@ -1,9 +1,11 @@
 """Readers for the output scanner: each yields ``(location, text)`` pieces of one file.
 
-Notebooks give their cells' sources and text outputs (images are skipped: pixels cannot be
-read), HTML and text files their lines (embedded base64 images removed), workbooks their
-cells (``sheet!B2``; whole-number floats as integers, so a phone number stored as a number is
-seen), Parquet files the distinct values of their text and large-integer columns.
+Notebooks give their cells' sources and text outputs, HTML and text files their lines
+(embedded base64 images removed), workbooks their sheet names and cells (``sheet!B2``;
+whole-number floats as integers, so a phone number stored as a number is seen), Parquet files
+the distinct values of their text and large-integer columns. An image inside a notebook or a
+page, which cannot be read here, gives ``(location, None)`` so that the scan lists it as
+skipped.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from typing import Any
 
 TEXT_SUFFIXES = frozenset(
     ".csv .tsv .txt .md .rst .json .py .html .htm .log .yaml .yml .toml .cfg .ini .tex .xml "
-    ".r .sql".split()
+    ".r .sql .svg".split()
 )
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls"})
+IMAGE_SUFFIXES = frozenset(
+    ".png .jpg .jpeg .gif .bmp .tif .tiff .webp .heic .heif .ico .pdf".split()
+)
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
 
 
@@ -33,9 +38,11 @@ def _read_text(path: Path) -> str:
     return raw.decode("latin-1")
 
 
-def text_chunks(path: Path) -> Iterator[tuple[str, str]]:
+def text_chunks(path: Path) -> Iterator[tuple[str, str | None]]:
     text = _read_text(path)
-    if path.suffix.lower() in (".html", ".htm", ".xml"):
+    if path.suffix.lower() in (".html", ".htm", ".xml", ".svg"):
+        for m in _DATA_URI.finditer(text):
+            yield f"line {text.count(chr(10), 0, m.start()) + 1} embedded image", None
         text = html.unescape(_DATA_URI.sub(" ", text))
     for n, line in enumerate(text.splitlines(), start=1):
         yield f"line {n}", line
@@ -45,7 +52,7 @@ def _joined(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def notebook_chunks(path: Path) -> Iterator[tuple[str, str]]:
+def notebook_chunks(path: Path) -> Iterator[tuple[str, str | None]]:
     nb = json.loads(_read_text(path))
     for i, cell in enumerate(nb.get("cells", []), start=1):
         yield f"cell {i} source", _joined(cell.get("source", ""))
@@ -55,7 +62,8 @@ def notebook_chunks(path: Path) -> Iterator[tuple[str, str]]:
                 yield where, _joined(out["text"])
             for mime, data in (out.get("data") or {}).items():
                 if mime.startswith("image/") and mime != "image/svg+xml":
-                    continue  # pixels cannot be read here; keep identifying text out of plots
+                    yield f"{where} {mime}", None  # pixels cannot be read here: listed
+                    continue
                 text = data if isinstance(data, str) else _joined(data)
                 if not isinstance(data, (str, list)):
                     text = json.dumps(data, ensure_ascii=False)
@@ -81,7 +89,8 @@ def excel_chunks(path: Path) -> Iterator[tuple[str, str]]:
     from python_calamine import CalamineWorkbook
 
     book = CalamineWorkbook.from_path(str(path))
-    for sheet in book.sheet_names:
+    for i, sheet in enumerate(book.sheet_names, start=1):
+        yield f"sheet {i} name", sheet
         rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row, start=1):

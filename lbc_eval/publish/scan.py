@@ -4,21 +4,32 @@
 
 ``resident_id``
     18-character resident ID numbers with a real province code, a real birth date and the
-    right check character (GB 11643-1999). Synthetic IDs (province 99) are skipped unless
+    right check character (GB 11643-1999), however they are grouped (``220102 20150307 1234``,
+    ``2201-0220-1503-0712-34``). Synthetic IDs (province 99) are skipped unless
     ``include_synthetic``;
 ``student_number``
     national student numbers: ``G`` or ``L`` followed by an ID number with a real province
     code and birth date (the check character is not required);
 ``phone``
-    Chinese mobile numbers (``1[3-9]`` + 9 digits, optional ``+86``, spaces or hyphens) and
-    landlines with an area code (``010``, ``02x``, ``0xxx`` + a 7-8 digit local number);
+    Chinese mobile numbers (``1[3-9]`` + 9 digits, optional ``+86`` / ``0086``) and landlines
+    with an area code (``010``, ``02x``, ``0xxx`` + a 7-8 digit local number), written whole or
+    in groups joined by spaces, ``-``, ``.``, ``/`` or brackets (``1xx.xxxx.xxxx``,
+    ``(0xxx) xxxx xxxx``); a decimal number (one ``.``) is never read as one;
 ``name``
     the names of a supplied list (e.g. the roster's names), matched as text;
 
 in Jupyter notebooks (sources and outputs: text, HTML, tracebacks), HTML, CSV/TSV and other
-text files, Excel workbooks (xlsx/xlsm/xls) and Parquet files (directories are walked). Text is
+text files, Excel workbooks (xlsx/xlsm/xls: cells and sheet names) and Parquet files
+(directories are walked), and in the names of the files and folders scanned. Text is
 NFKC-normalised first, so full-width digits are caught. A finding never carries the value
-itself: only a mask (``11****************``), the file and the place in it.
+itself: only a mask (``11****************``), the file and the place in it (a file or sheet
+name that holds a finding is shown masked too).
+
+What the scanner does not look into is listed (:attr:`ScanReport.skipped`): files of other
+kinds in folders (images, PDFs, Word files …), binary files, files larger than ``max_bytes``,
+images inside notebooks and HTML pages (pixels are not read), and the tool folders it does not
+walk (``.git``, ``.venv``, caches). A file that cannot be read is an error (it cannot be
+cleared).
 
 Values that look like IDs but are public examples (the GB 11643 standard's own) are ignored;
 more can be allowed through a file of ``sha256:<hex>`` lines (hashes, so that the allow list
@@ -29,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import sys
 import unicodedata
@@ -41,6 +53,7 @@ import pandas as pd
 from lbc_eval.data.ids import PROVINCE_CODES, SYNTHETIC_PROVINCE, check_char, parse_birth_date
 from lbc_eval.publish.readers import (
     EXCEL_SUFFIXES,
+    IMAGE_SUFFIXES,
     TEXT_SUFFIXES,
     excel_chunks,
     notebook_chunks,
@@ -53,6 +66,8 @@ SKIP_DIRS = frozenset(
     {".git", ".venv", "venv", "__pycache__", "node_modules", ".ipynb_checkpoints",
      ".pytest_cache", ".ruff_cache", ".mypy_cache", "build", "dist"}
 )  # fmt: skip
+#: Files larger than this are listed as skipped, not read (``max_bytes`` of :func:`scan`).
+MAX_BYTES = 512 * 2**20
 
 # The worked examples of GB 11643-1999 itself (public, no person): sha256 of the normalised ID.
 _PUBLIC_EXAMPLES = frozenset(
@@ -67,6 +82,14 @@ _MOBILE = re.compile(_B + r"(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d
 _LANDLINE = re.compile(
     r"(?<![0-9A-Za-z.])(?:\(|（)?(0(?:10|2\d|[3-9]\d{2}))(?:\)|）)?[ -]?([2-8]\d{6,7})" + _E
 )
+# Digits in groups joined by one or two separators (space - . and brackets), an X at the end;
+# not in a path or URL (/), a sum (+) or a longer word.
+_GROUPED = re.compile(
+    r"(?<![0-9A-Za-z./+])[+(]?\d+(?:[ \-.()]{1,2}\d+)+(?:[ \-]?[Xx])?(?![0-9A-Za-z/+])"
+)
+_GROUP_SPLIT = re.compile(r"[ \-+()]+")
+_MOBILE_DIGITS = re.compile(r"(?:0086|86)?(1[3-9]\d{9})")
+_LANDLINE_DIGITS = re.compile(r"(0(?:10|2\d|[3-9]\d{2}))([2-8]\d{6,7})")
 
 
 @dataclass(frozen=True)
@@ -90,15 +113,19 @@ class ScanReport:
         Files scanned.
     errors : list of (path, message)
         Files that could not be read (a file that cannot be read cannot be cleared).
+    skipped : list of (path, why)
+        What was not looked into: files of other kinds, binary and too large files, images
+        inside notebooks and pages, tool folders (see the module docstring).
     """
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when nothing was found and every file could be read."""
+        """True when nothing was found and every file could be read (skipped ones aside)."""
         return not self.findings and not self.errors
 
     def to_frame(self) -> pd.DataFrame:
@@ -108,11 +135,12 @@ class ScanReport:
         )
 
     def summary(self) -> str:
-        """One line: files scanned, findings by kind, unreadable files."""
+        """One line: files scanned, findings by kind, unreadable and skipped files."""
         counts = {k: sum(f.kind == k for f in self.findings) for k in KINDS}
         found = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing"
         errors = f"; {len(self.errors)} file(s) could not be read" if self.errors else ""
-        return f"scanned {self.files} file(s): found {found}{errors}"
+        skipped = f"; {len(self.skipped)} skipped (not looked into, listed)" if self.skipped else ""
+        return f"scanned {self.files} file(s): found {found}{errors}{skipped}"
 
 
 # --- detection ------------------------------------------------------------------------------------
@@ -133,6 +161,25 @@ def _real_id(s: str, include_synthetic: bool, *, checksum: bool = True) -> bool:
     if checksum and check_char(s[:17]) != s[17]:
         return False
     return hashlib.sha256(s.encode()).hexdigest() not in _PUBLIC_EXAMPLES
+
+
+def _chains(run: str) -> Iterator[list[str]]:
+    """The groups of a run of grouped digits that may form one number: groups of two or more
+    characters (a single digit, as in ``9 9 0 1``, breaks the chain, and so does a decimal)."""
+    chain: list[str] = []
+    for word in _GROUP_SPLIT.split(run):
+        parts = word.split(".")
+        decimal = len(parts) == 2 and all(parts)  # 0.139…: a decimal number, never an identifier
+        for part in [] if decimal else [p for p in parts if p]:
+            if len(part) < 2 and part not in "Xx":
+                yield chain
+                chain = []
+            else:
+                chain.append(part)
+        if decimal:
+            yield chain
+            chain = []
+    yield chain
 
 
 class Detector:
@@ -170,29 +217,78 @@ class Detector:
 
     def find(self, text: str) -> Iterator[tuple[str, str]]:
         """(kind, masked value) for every identifying value in ``text``."""
+        for kind, masked, _ in self._matches(text):
+            yield kind, masked
+
+    def redact(self, text: str) -> str:
+        """``text`` with every identifying value replaced by its mask (for paths and places)."""
+        spans = sorted({span: masked for _, masked, span in self._matches(text)}.items())
+        if not spans:
+            return text
+        norm, out, at = unicodedata.normalize("NFKC", text), [], 0
+        for (start, end), masked in spans:
+            if start >= at:
+                out += [norm[at:start], masked]
+                at = end
+        return "".join([*out, norm[at:]])
+
+    def _matches(self, text: str) -> Iterator[tuple[str, str, tuple[int, int]]]:
         if not text:
             return
         text = unicodedata.normalize("NFKC", text)
+        seen: set[str] = set()
         for m in _STUDENT.finditer(text):
             s = m.group(2).upper()
             if _real_id(s, self.include_synthetic, checksum=False) and not self._allowed(s):
-                yield "student_number", m.group(1).upper() + _mask(s, 2)
+                seen.add(s)
+                yield "student_number", m.group(1).upper() + _mask(s, 2), m.span()
         for m in _ID.finditer(text):
             s = "".join(m.groups()).upper()
             if _real_id(s, self.include_synthetic) and not self._allowed(s):
-                yield "resident_id", _mask(s, 2)
+                seen.add(s)
+                yield "resident_id", _mask(s, 2), m.span()
         for m in _MOBILE.finditer(text):
             s = "".join(m.groups())
             if not self._allowed(s):
-                yield "phone", _mask(s, 3)
+                seen.add(s)
+                yield "phone", _mask(s, 3), m.span()
         for m in _LANDLINE.finditer(text):
             s = "".join(m.groups())
             if not self._allowed(s):
-                yield "phone", _mask(s, len(m.group(1)))
+                seen.add(s)
+                yield "phone", _mask(s, len(m.group(1))), m.span()
+        yield from self._grouped(text, seen)
         if self._names is not None:
             for m in self._names.finditer(text):
                 name = m.group(0)
-                yield "name", name[0] + "*" * (len(name) - 1)
+                yield "name", name[0] + "*" * (len(name) - 1), m.span()
+
+    def _grouped(self, text: str, seen: set[str]) -> Iterator[tuple[str, str, tuple[int, int]]]:
+        """IDs and phones written in groups the patterns above do not cover."""
+        for m in _GROUPED.finditer(text):
+            for chain in _chains(m.group(0)):
+                for i in range(len(chain)):
+                    for j in range(i + 2, min(len(chain), i + 5) + 1):
+                        s = "".join(chain[i:j]).upper()
+                        if len(s) > 18:
+                            break
+                        found = self._number(s)
+                        if found is not None and found[1] not in seen:
+                            seen.add(found[1])
+                            yield found[0], found[2], m.span()
+
+    def _number(self, s: str) -> tuple[str, str, str] | None:
+        """(kind, value, mask) when the digits ``s`` are a resident ID or a phone number."""
+        if len(s) == 18 and s[:17].isdigit() and _real_id(s, self.include_synthetic):
+            return None if self._allowed(s) else ("resident_id", s, _mask(s, 2))
+        mobile = _MOBILE_DIGITS.fullmatch(s)
+        if mobile:
+            v = mobile.group(1)
+            return None if self._allowed(v) else ("phone", v, _mask(v, 3))
+        land = _LANDLINE_DIGITS.fullmatch(s)
+        if land:
+            return None if self._allowed(s) else ("phone", s, _mask(s, len(land.group(1))))
+        return None
 
 
 def _name_pattern(name: str) -> str:
@@ -205,17 +301,32 @@ def _name_pattern(name: str) -> str:
 # --- the scan -------------------------------------------------------------------------------------
 
 
-def _files(paths: Sequence[str | Path]) -> Iterator[Path]:
+def _files(
+    paths: Sequence[str | Path], skipped: list[tuple[str, str]]
+) -> Iterator[tuple[Path, str, bool]]:
+    """(file, its name as scanned, named by the caller) for every file; tool folders skipped."""
     for p in map(Path, paths):
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p).parts
-                if any(part in SKIP_DIRS or part.endswith(".egg-info") for part in rel[:-1]):
+        if not p.is_dir():
+            yield p, p.name, True
+            continue
+        for root, dirs, files in os.walk(p):
+            dirs.sort()
+            for d in dirs:
+                if _tool_dir(d):
+                    skipped.append((os.path.join(root, d), "tool folder, not walked"))
+                elif os.path.islink(os.path.join(root, d)):
+                    skipped.append((os.path.join(root, d), "a link to a folder, not followed"))
+            dirs[:] = [d for d in dirs if not (_tool_dir(d) or os.path.islink(Path(root, d)))]
+            for f in sorted(files):
+                path = Path(root, f)
+                if not path.exists():
+                    skipped.append((str(path), "a link to nothing"))
                     continue
-                if f.is_file() and _reader(f) is not None:
-                    yield f
-        else:
-            yield p
+                yield path, path.relative_to(p).as_posix(), False
+
+
+def _tool_dir(name: str) -> bool:
+    return name in SKIP_DIRS or name.endswith(".egg-info")
 
 
 def _reader(path: Path):  # noqa: ANN202
@@ -231,62 +342,100 @@ def _reader(path: Path):  # noqa: ANN202
     return None
 
 
+def _why_skipped(path: Path, named: bool, max_bytes: int):  # noqa: ANN202
+    """(reader, None) for a file to read, (None, why) for one to skip."""
+    reader = _reader(path)
+    if reader is None and not named:
+        kind = "an image" if path.suffix.lower() in IMAGE_SUFFIXES else "a kind"
+        return None, f"{kind} the scanner does not read"
+    size = path.stat().st_size
+    if size > max_bytes:
+        return None, f"larger than {max_bytes // 2**20} MB ({size // 2**20} MB): not read"
+    if reader is None:
+        with path.open("rb") as fh:
+            if b"\x00" in fh.read(8192):
+                return None, "a binary file the scanner does not read"
+        reader = text_chunks
+    return reader, None
+
+
 def scan(
     paths: Sequence[str | Path] | str | Path,
     *,
     names: Iterable[str] = (),
     include_synthetic: bool = False,
     allow: Iterable[str] = (),
+    max_bytes: int = MAX_BYTES,
 ) -> ScanReport:
     """Scan files and folders for resident IDs, student numbers, phone numbers and names.
 
     Parameters
     ----------
     paths : path or sequence of paths
-        Files (any of the supported kinds; others are read as text) and folders (walked;
-        ``.git``, ``.venv``, caches and files of unsupported kinds are skipped).
+        Files (any of the supported kinds; others are read as text unless binary) and folders
+        (walked; ``.git``, ``.venv`` and caches are not, files of other kinds are skipped).
     names : iterable of str
-        Names to look for.
+        Names to look for (in the files and in their names).
     include_synthetic : bool
         Also report synthetic IDs (province code 99).
     allow : iterable of str
         ``sha256:<hex>`` digests of values to ignore.
+    max_bytes : int
+        Files larger than this are skipped (listed), not read.
 
     Returns
     -------
     ScanReport
-        ``report.ok`` is False when anything was found or a file could not be read.
+        ``report.ok`` is False when anything was found or a file could not be read; what was
+        not looked into is in ``report.skipped``.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     detector = Detector(names=names, include_synthetic=include_synthetic, allow=allow)
     report = ScanReport()
-    for path in _files(paths):
+    for path, name, named in _files(paths, report.skipped):
+        shown = detector.redact(str(path))
         if not path.exists():
-            report.errors.append((str(path), "no such file or folder"))
+            report.errors.append((shown, "no such file or folder"))
             continue
-        reader = _reader(path) or text_chunks
+        for kind, masked in detector.find(name):
+            report.findings.append(Finding(shown, "file name", kind, masked))
+        reader, why = _why_skipped(path, named, max_bytes)
+        if reader is None:
+            report.skipped.append((shown, str(why)))
+            continue
         report.files += 1
-        try:
-            for location, text in reader(path):
-                for kind, masked in detector.find(text):
-                    report.findings.append(Finding(str(path), location, kind, masked))
-        except Exception as err:  # noqa: BLE001  (any unreadable file is reported, not fatal)
-            report.errors.append((str(path), f"{type(err).__name__}: could not be read"))
+        _scan_file(path, shown, reader, detector, report)
+    report.skipped = [(detector.redact(p), why) for p, why in report.skipped]
     return report
+
+
+def _scan_file(path: Path, shown: str, reader, detector: Detector, report: ScanReport) -> None:  # noqa: ANN001
+    images = 0
+    try:
+        for location, text in reader(path):
+            if text is None:
+                images += 1
+                continue
+            for kind, masked in detector.find(text):
+                report.findings.append(Finding(shown, detector.redact(location), kind, masked))
+    except Exception as err:  # noqa: BLE001  (any unreadable file is reported, not fatal)
+        report.errors.append((shown, f"{type(err).__name__}: could not be read"))
+    if images:
+        report.skipped.append((shown, f"{images} image(s) inside not read (pixels)"))
 
 
 def main(argv: list[str] | None = None) -> int:
     """``lbc-eval scan PATH... [--names FILE] [--include-synthetic] [--allow FILE]``.
 
-    Prints each finding (file, place, kind, masked value) and a summary. Exit status 0 when
-    nothing was found, 1 when something was, 2 when a file could not be read or the arguments
-    are wrong.
+    Prints each finding (file, place, kind, masked value), what was skipped, and a summary.
+    Exit status 0 when nothing was found, 1 when something was, 2 when a file could not be
+    read or the arguments are wrong (skipped files do not change it: they are listed).
     """
     parser = argparse.ArgumentParser(
         prog="lbc-eval scan",
         description="Find resident IDs, student numbers, phone numbers and listed names in "
-        "notebooks, HTML, CSV, Excel and Parquet files before they are shared.",
+        "notebooks, HTML, CSV, Excel and Parquet files (and their names) before they are shared.",
     )
     parser.add_argument("paths", nargs="+", help="files or folders to scan")
     parser.add_argument("--names", type=Path, help="a UTF-8 file of names, one a line")
@@ -297,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--allow", type=Path, help="a file of sha256:<hex> digests of values to ignore"
+    )
+    parser.add_argument(
+        "--max-mb", type=int, default=MAX_BYTES // 2**20, help="skip larger files (default 512)"
     )
     parser.add_argument("--quiet", action="store_true", help="print the summary only")
     try:
@@ -309,10 +461,18 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         print(f"lbc-eval scan: cannot read {err.filename}: {err.strerror}", file=sys.stderr)
         return 2
-    report = scan(args.paths, names=names, include_synthetic=args.include_synthetic, allow=allow)
+    report = scan(
+        args.paths,
+        names=names,
+        include_synthetic=args.include_synthetic,
+        allow=allow,
+        max_bytes=args.max_mb * 2**20,
+    )
     if not args.quiet:
         for f in report.findings:
             print(f"{f.path}: {f.location}: {f.kind} {f.masked}")
+        for path, why in report.skipped:
+            print(f"{path}: skipped: {why}")
         for path, message in report.errors:
             print(f"{path}: {message}", file=sys.stderr)
     print(report.summary())

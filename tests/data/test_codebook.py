@@ -62,7 +62,7 @@ def test_lb_status_levels_are_exactly_the_four_states():
     ("header", "expected"),
     [
         ("学籍号", "student_id"),
-        ("学号", "student_id"),
+        ("学号", None),  # a class roll number, never the student number
         ("全国学籍号", "student_id"),
         (" 谈心次数（次） ", "talks"),  # padding and a full-width unit suffix
         ("谈心次数(次)", "talks"),  # ASCII brackets

@@ -11,6 +11,7 @@ from __future__ import annotations
 import filecmp
 import json
 import logging
+import os
 import re
 
 import pyarrow.parquet as pq
@@ -127,7 +128,7 @@ def test_cli_refusals(school_files, tmp_path, capsys, monkeypatch):
     assert main(argv) == 2
     assert "git working tree" in capsys.readouterr().err and not (repo / "out").exists()
     assert main([*argv, "--allow-inside-repo"]) == 0
-    monkeypatch.setenv("LBC_EVAL_KEY", "ab" * 32)
+    monkeypatch.setenv("LBC_EVAL_KEY", os.urandom(32).hex())
     assert main(["ingest", str(folder), "--out", str(tmp_path / "env"), "--quiet"]) == 0
     assert "LBC_EVAL_KEY" in capsys.readouterr().out
 

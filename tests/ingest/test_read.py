@@ -23,7 +23,13 @@ TITLE = "T01乡镇 S01学校 2024-2025学年第一学期 留守儿童情况统�
 
 def run(paths, **kw):
     result = ingest(paths, key=KEY, **kw)
-    assert result.adds_up, result.files
+    # the rows of every file read add up; a file not read at all makes the run not add up
+    files = result.files
+    read = files[files["status"] != "failed"]
+    assert read["adds_up"].all(), files
+    not_read = int((files["status"] == "failed").sum())
+    assert result.manifest["totals"]["files_not_read"] == not_read
+    assert result.adds_up == (not_read == 0), files
     return result
 
 

@@ -218,3 +218,92 @@ def test_shipped_synthetic_data_passes():
 def test_repository_passes():
     report = scan(ROOT)
     assert report.ok, report.to_frame().to_string()
+
+
+# --- numbers written in groups, names of files and sheets, what is skipped -----------------------
+
+
+def grouped(value: str, sizes: tuple[int, ...], sep: str) -> str:
+    parts, at = [], 0
+    for k in sizes:
+        parts.append(value[at : at + k])
+        at += k
+    return sep.join(parts)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (grouped(mobile(), (3, 4, 4), "."), "phone"),
+        (f"({mobile()[:3]}) {mobile()[3:7]}-{mobile()[7:]}", "phone"),
+        ("0086-" + grouped(mobile(), (3, 4, 4), "-"), "phone"),
+        ("电话：" + full_width(grouped(mobile(), (3, 4, 4), " ")) + " 2024年", "phone"),
+        ("(0432) " + grouped("62345678", (4, 4), " "), "phone"),
+        (grouped(resident_id(), (4, 4, 4, 4, 2), "-"), "resident_id"),
+        (grouped(resident_id(), (3, 3, 4, 4, 4), " "), "resident_id"),
+    ],
+)
+def test_detector_reads_numbers_written_in_groups(text, kind):
+    found = list(Detector().find(text))
+    assert [k for k, _ in found] == [kind]
+    assert mobile()[3:] not in Detector().redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9 9 0 1 0 1 2 0 1 5 0 3 0 5 0 0 7",  # digits spelled out one by one
+        "http://example.org/page/2025/" + "0302/25775325.shtml",  # a path
+        "63+81+0+5+0+4+4+0+6+15+0+27",  # a sum
+        "0.4322 345678 and 1 234 567",  # a decimal, grouped thousands
+        "scores 95.5 88.0 71.5 60.0",
+    ],
+)
+def test_detector_ignores_groups_that_are_no_number(text):
+    assert list(Detector().find(text)) == []
+
+
+def test_file_folder_and_sheet_names_are_scanned_and_never_printed(tmp_path, capsys):
+    phone = mobile()
+    (tmp_path / NAME).mkdir()
+    (tmp_path / NAME / "成绩.csv").write_text("score\n95.5\n", encoding="utf-8")
+    (tmp_path / f"{grouped(phone, (3, 4, 4), '-')}.txt").write_text("ok\n", encoding="utf-8")
+    book = openpyxl.Workbook()
+    book.active.title = NAME  # one sheet per child
+    book.active.append(["学号", resident_id()])
+    book.save(tmp_path / "一生一档.xlsx")
+    found = scan(tmp_path, names=[NAME]).to_frame()
+    assert sorted(zip(found["location"], found["kind"], strict=True)) == [
+        ("file name", "name"),
+        ("file name", "phone"),
+        ("sheet 1 name", "name"),
+        ("王**!B1", "resident_id"),  # the place, with the sheet's name masked
+    ]
+    names = tmp_path / "names.txt"
+    names.write_text(NAME + "\n", encoding="utf-8")
+    assert main([str(tmp_path), "--names", str(names)]) == 1
+    printed = capsys.readouterr()
+    for secret in (NAME, phone, phone[3:7], resident_id()):
+        assert secret not in printed.out.replace(str(names), "") + printed.err
+
+
+def test_what_is_not_looked_into_is_listed(tmp_path, capsys):
+    (tmp_path / "scan.png").write_bytes(b"\x89PNG pixels")
+    (tmp_path / "form.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("x", encoding="utf-8")
+    (tmp_path / "big.csv").write_text("x\n" * 1000, encoding="utf-8")
+    nb = notebook([{"output_type": "display_data", "metadata": {},
+                    "data": {"image/png": "iVBORw0KGgo"}}])  # fmt: skip
+    write_nb(tmp_path / "plots.ipynb", nb)
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"\x00\x01" * 10)
+    report = scan([tmp_path, blob], max_bytes=1000)
+    why = {Path(p).name: w for p, w in report.skipped}
+    assert set(why) == {"scan.png", "form.pdf", ".git", "big.csv", "plots.ipynb", "blob.bin"}
+    assert "image" in why["scan.png"] and "larger than" in why["big.csv"]
+    assert "binary" in why["blob.bin"] and "1 image(s)" in why["plots.ipynb"]
+    assert report.ok and report.files == 1  # the notebook; skipped files are listed, not failed
+    assert main([str(tmp_path), "--max-mb", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "scan.png: skipped: an image" in out and "skipped (not looked into, listed)" in out
