@@ -106,8 +106,9 @@ def test_installed_cli_runs_a_notebook_without_data(installed, tmp_path):
     res = _run(installed, tmp_path, "-m", "lbc_eval", "run", "--out", str(out), "--notebooks",
                "01", "--no-brief", timeout=600)  # fmt: skip
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
-    executed = out / "notebooks" / "01_overview.ipynb"
-    assert executed.exists() and (out / "html" / "01_overview.html").exists()
+    # one folder per language (the default is Chinese): OUT/zh/notebooks, OUT/zh/html
+    executed = out / "zh" / "notebooks" / "01_overview.ipynb"
+    assert executed.exists() and (out / "zh" / "html" / "01_overview.html").exists()
     nb = json.loads(executed.read_text(encoding="utf-8"))
     outputs = [o for c in nb["cells"] for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]

@@ -10,9 +10,11 @@
 ``lbc-eval template``
     :func:`lbc_eval.ingest.write_template`: the survey form for schools.
 ``lbc-eval run``
-    :func:`lbc_eval.report.brief.run`: execute the notebooks on a cohort (executed notebooks, HTML).
+    :func:`lbc_eval.report.brief.run`: execute the notebooks on a cohort (executed notebooks, HTML)
+    into ``--out``/LANG, one folder per language, then the brief.
 ``lbc-eval brief``
-    :func:`lbc_eval.report.brief.brief`: the evidence brief (HTML without code, Chinese or English).
+    :func:`lbc_eval.report.brief.brief`: the evidence brief (HTML without code, Chinese or English),
+    ``--out``/LANG/brief_LANG.html.
 ``lbc-eval scan``
     :func:`lbc_eval.publish.scan.scan`: look for identifying values in files before they are shared.
 

@@ -25,10 +25,10 @@ def _scan_outputs(paths: list[Path]) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """``lbc-eval run``: execute every notebook on a cohort, then the brief, then scan."""
+    """``lbc-eval run``: execute the notebooks into ``--out``/LANG, then the brief, then scan."""
     from lbc_eval.report.brief import brief, run
 
-    out = Path(args.out)
+    out = _language_folder(args)
     records = run(
         args.data,
         out,
@@ -37,27 +37,36 @@ def run_command(args: argparse.Namespace) -> int:
         only=args.notebooks,
         allow_inside_repo=args.allow_inside_repo,
     )
-    written = [p for r in records for p in (r.executed, r.html)]
+    path = None
     if not args.no_brief:
-        written.append(brief(out, lang=args.lang, data=args.data, seed=args.seed))
-    _scan_outputs(written)
+        print(f"brief ({args.lang}): rendering ...", flush=True)
+        path = brief(out, lang=args.lang, data=args.data, seed=args.seed)
+    _scan_outputs([out])
     total = sum(r.seconds for r in records)
     print(f"ran {len(records)} notebook(s) in {total:.1f} s; outputs in {out}")
     for r in records:
         print(f"  {r.notebook:<28} {r.seconds:6.1f} s  {r.html}")
-    if not args.no_brief:
-        print(f"brief: {written[-1]}")
+    if path is not None:
+        print(f"brief: {path}")
     return 0
 
 
 def brief_command(args: argparse.Namespace) -> int:
-    """``lbc-eval brief``: render the work-plan notebook as the evidence brief, then scan it."""
-    from lbc_eval.report.brief import brief
+    """``lbc-eval brief``: render the work-plan notebook of ``--out``/LANG as the brief, scan it."""
+    from lbc_eval.report.brief import _check_cohort, brief
 
-    path = brief(Path(args.out), lang=args.lang, data=args.data, seed=args.seed)
-    _scan_outputs([path])
+    if args.data:
+        _check_cohort(Path(args.data))
+    out = _language_folder(args)
+    path = brief(out, lang=args.lang, data=args.data, seed=args.seed)
+    _scan_outputs([out])
     print(f"brief: {path}")
     return 0
+
+
+def _language_folder(args: argparse.Namespace) -> Path:
+    """``--out``/LANG: each language's notebooks, pages and brief have their own folder."""
+    return Path(args.out) / args.lang
 
 
 def scan_command(args: argparse.Namespace) -> int:
@@ -84,7 +93,12 @@ def _common() -> argparse.ArgumentParser:
         default=None,
         help="cohort folder (default: the shipped synthetic cohort)",
     )
-    common.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    common.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="output folder; each language is written to its own subfolder, DIR/zh or DIR/en",
+    )
     common.add_argument(
         "--lang",
         choices=["zh", "en", "both"],
@@ -103,8 +117,17 @@ def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Execute every numbered notebook on a cohort with papermill, write the\n"
         "executed notebooks and a self-contained HTML page of each, render the evidence brief,\n"
         "and scan everything written for values that could identify a child.",
-        epilog="examples:\n"
-        "  lbc-eval run --out out/run                       # the shipped synthetic cohort\n"
+        epilog="outputs (one folder per language, so Chinese and English never overwrite each "
+        "other):\n"
+        "  DIR/LANG/notebooks/NN_*.ipynb   the executed notebooks\n"
+        "  DIR/LANG/html/NN_*.html         each as a self-contained HTML page\n"
+        "  DIR/LANG/brief_LANG.html        the evidence brief (unless --no-brief)\n"
+        "  DIR/LANG/*.csv                  tables the notebooks export\n"
+        "A line is printed as each notebook starts and ends, and every 30 s while one runs.\n"
+        "\n"
+        "examples:\n"
+        "  lbc-eval run --out out/run                # shipped synthetic cohort, into out/run/zh\n"
+        "  lbc-eval run --out out/run --lang en --notebooks 05     # English brief, out/run/en\n"
         "  lbc-eval run --data ~/lbc/cohort --out ~/lbc/run --lang en\n"
         "Outputs of real cohorts must be written outside the repository.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -113,7 +136,8 @@ def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
         "--notebooks",
         nargs="+",
         metavar="NN",
-        help="only the notebooks whose names start with these (e.g. 01 04)",
+        help="only the notebooks whose names start with these (e.g. 01 04); an unknown one is "
+        "an error that lists the notebooks",
     )
     run.add_argument("--no-brief", action="store_true", help="do not render the brief")
     run.add_argument(
@@ -130,8 +154,8 @@ def _add_brief(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="render the evidence brief (HTML, no code)",
         description="Render the work-plan notebook as a self-contained HTML brief without code\n"
-        "(fonts embedded, no network), in Chinese or English; runs the notebook first if the\n"
-        "output folder does not hold it in that language.",
+        "(fonts embedded, no network), in Chinese or English, as DIR/LANG/brief_LANG.html;\n"
+        "runs the notebook into DIR/LANG first if that folder does not hold it yet.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     brief.set_defaults(run=brief_command)

@@ -3,7 +3,8 @@
 Notebooks give their cells' sources and text outputs, HTML and text files their lines
 (embedded base64 images removed), workbooks their sheet names and cells (``sheet!B2``;
 whole-number floats as integers, so a phone number stored as a number is seen), Parquet files
-the distinct values of their text and large-integer columns. An image inside a notebook or a
+the distinct values of their text and large-integer columns, Word documents (``.docx``) the
+text of each paragraph and table cell, headers and footers included. An image inside a notebook or a
 page, which cannot be read here, gives ``(location, None)`` so that the scan lists it as
 skipped.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -134,3 +136,23 @@ def parquet_chunks(path: Path) -> Iterator[tuple[str, str]]:
             text = _cell_text(v)
             if text:
                 yield f"column {name}", text
+
+
+_WORD_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|comments)\.xml")
+_WORD_PARAGRAPH = re.compile(r"<w:p[ >].*?</w:p>", re.S)
+_WORD_TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+
+
+def word_chunks(path: Path) -> Iterator[tuple[str, str | None]]:
+    """The text of a Word document, one paragraph (or table cell) at a time, from its XML parts;
+    embedded pictures are listed as skipped."""
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("word/media/"):
+                yield f"{name} (embedded image)", None
+            elif _WORD_PART.fullmatch(name):
+                xml = z.read(name).decode("utf-8", errors="replace")
+                for n, para in enumerate(_WORD_PARAGRAPH.findall(xml), start=1):
+                    text = html.unescape("".join(_WORD_TEXT.findall(para)))
+                    if text.strip():
+                        yield f"{name} paragraph {n}", text

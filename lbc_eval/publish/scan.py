@@ -59,6 +59,7 @@ from lbc_eval.publish.readers import (
     notebook_chunks,
     parquet_chunks,
     text_chunks,
+    word_chunks,
 )
 
 KINDS: tuple[str, ...] = ("resident_id", "student_number", "phone", "name")
@@ -337,6 +338,8 @@ def _reader(path: Path):  # noqa: ANN202
         return excel_chunks
     if suffix == ".parquet":
         return parquet_chunks
+    if suffix == ".docx":
+        return word_chunks
     if suffix in TEXT_SUFFIXES:
         return text_chunks
     return None

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lbc_eval.data import labels
 from lbc_eval.data.resources import reference_path
 from lbc_eval.errors import FewClustersWarning
 
@@ -216,30 +217,50 @@ def summarise(study: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def verdicts(summary: pd.DataFrame, *, nominal: float = 0.95, k: float = 3.0) -> list[str]:
+def verdicts(
+    summary: pd.DataFrame, *, nominal: float = 0.95, k: float = 3.0, lang: str = "en"
+) -> list[str]:
     """One sentence per row of :func:`summarise`, computed from its numbers: is the bias
     distinguishable from zero, is coverage consistent with ``nominal``, each judged at ``k``
     Monte Carlo standard errors. The table has dozens of rows: at two standard errors about one
-    row in twenty would be flagged by chance alone, at three about one in four hundred."""
-    lines = []
-    for row in summary.itertuples(index=False):
-        if row.estimates < 3:
-            lines.append(f"{row.scenario} · {row.estimator}: {row.estimates} estimate(s), too few "
-                         "to judge.")  # fmt: skip
-            continue
-        bias = (f"bias {row.bias:+.3f} (MC SE {row.bias_mc_se:.3f}), "
-                + ("distinguishable from zero" if abs(row.bias) > k * row.bias_mc_se
-                   else "not distinguishable from zero"))  # fmt: skip
-        if np.isnan(row.coverage):
-            cover = "coverage not judged (sample truth)"
-        else:
-            ok = abs(row.coverage - nominal) <= k * row.coverage_mc_se
-            side = "" if ok else (" (too narrow)" if row.coverage < nominal else " (too wide)")
-            cover = (f"coverage {row.coverage:.2f} (MC SE {row.coverage_mc_se:.2f}), "
-                     + ("consistent with" if ok else "not consistent with")
-                     + f" {nominal:.2f}{side}")  # fmt: skip
-        lines.append(f"{row.scenario} · {row.estimator}: {bias}; {cover}.")
-    return lines
+    row in twenty would be flagged by chance alone, at three about one in four hundred.
+    ``lang``: ``"en"`` or ``"zh"`` (scenario and estimator by their labels)."""
+    labels.check_lang(lang)
+    return [_verdict(row, nominal, k, zh=lang == "zh") for row in summary.itertuples(index=False)]
+
+
+def _verdict(row: Any, nominal: float, k: float, *, zh: bool) -> str:
+    if zh:
+        head = (f"{labels.value_label('scenario', row.scenario, 'zh')} · "
+                f"{labels.value_label('estimator', row.estimator, 'zh')}：")  # fmt: skip
+    else:
+        head = f"{row.scenario} · {row.estimator}: "
+    if row.estimates < 3:
+        return head + (f"只有 {row.estimates} 个估计，太少，不作判断。" if zh
+                       else f"{row.estimates} estimate(s), too few to judge.")  # fmt: skip
+    far = abs(row.bias) > k * row.bias_mc_se
+    b = f"{row.bias:+.3f}".replace("-0.000", "+0.000")
+    if zh:
+        bias = (f"偏差 {b}（蒙特卡洛标准误 {row.bias_mc_se:.3f}），"
+                + ("与 0 有可区分的差异" if far else "与 0 没有可区分的差异"))  # fmt: skip
+    else:
+        judged = "distinguishable from zero" if far else "not distinguishable from zero"
+        bias = f"bias {row.bias:+.3f} (MC SE {row.bias_mc_se:.3f}), {judged}"
+    if np.isnan(row.coverage):
+        cover = "覆盖率不作评价（真实值为样本值）" if zh else "coverage not judged (sample truth)"
+        return head + (f"{bias}；{cover}。" if zh else f"{bias}; {cover}.")
+    ok = abs(row.coverage - nominal) <= k * row.coverage_mc_se
+    if zh:
+        side = "" if ok else ("（区间过窄）" if row.coverage < nominal else "（区间过宽）")
+        fits = f"与 {nominal:.2f} 相符" if ok else f"与 {nominal:.2f} 不符"
+        mc = f"蒙特卡洛标准误 {row.coverage_mc_se:.2f}"
+        cover = f"覆盖率 {row.coverage:.2f}（{mc}），{fits}{side}"
+        return head + f"{bias}；{cover}。"
+    side = "" if ok else (" (too narrow)" if row.coverage < nominal else " (too wide)")
+    fits = "consistent with" if ok else "not consistent with"
+    mc = f"MC SE {row.coverage_mc_se:.2f}"
+    cover = f"coverage {row.coverage:.2f} ({mc}), {fits} {nominal:.2f}{side}"
+    return head + f"{bias}; {cover}."
 
 
 def mpdta_replication() -> pd.DataFrame:

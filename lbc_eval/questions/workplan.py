@@ -1,11 +1,18 @@
 """Question Q4: from the estimates to next year's work plan, in plain language.
 
-:func:`evidence` runs what the plan needs on a cohort — the mentoring dose-response (Q1), the
-teacher-training effect (Q2), the enrolment policy's event study (Q3), coverage and the
-scholarship rule, and the ICCs of the outcomes — and :func:`actions` maps them to the four
-actions of the bureau's next-year plan with, for each, the pilot needed to detect a plausible
-effect (:func:`lbc_eval.pilot.power.solve`, schools randomised). :func:`findings_markdown` writes it
-in Chinese or English.
+:func:`evidence` runs what the plan needs on a cohort — the mentoring dose-response (Q1) and the
+curvature of its curve, the teacher-training effect (Q2), the enrolment policy's simple and
+dynamic effects (Q3), coverage and the scholarship rule, and the ICCs of the outcomes — and
+:func:`actions` maps them to the actions of the bureau's next-year plan with, for each, the
+pilot needed to detect a plausible effect (:func:`lbc_eval.pilot.power.solve`, schools
+randomised).
+
+:meth:`Evidence.findings` turns the results into one row per finding, each with a verdict
+(improves, worsens, no clear effect, too imprecise, not credible) from the documented rules of
+:mod:`lbc_eval.questions.findings` — the interval, the smallest effect that matters and the
+estimator's design checks —, the children it describes and the assumption it needs.
+:func:`findings_markdown` (Chinese or English) and the ``verdict``, ``evidence`` and
+``recommendation`` columns of :func:`actions` are built from those rows only.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ import pandas as pd
 from lbc_eval.data import labels
 from lbc_eval.data.cohort import Cohort
 from lbc_eval.errors import FewClustersWarning
-from lbc_eval.estimation.inference.rule import FEW_CLUSTERS
+from lbc_eval.questions import findings as _findings
+from lbc_eval.questions.findings import CHECKS_ZH, VERDICT_LABELS
 from lbc_eval.questions.inputs import cohort_of
 
 #: Plausible effects (SD of the outcome) a pilot should detect, with their basis.
@@ -38,7 +46,16 @@ ICC_FLOOR = 0.02
 
 @dataclass
 class Evidence:
-    """What the work plan rests on; every number carries its interval."""
+    """What the work plan rests on; every number carries its interval.
+
+    ``dose`` (Q1, SDQ), ``training`` (Q2, math) and ``policy`` (Q3, moving: the dynamic
+    aggregation; ``policy_simple``: the simple ATT) are the results; ``shape`` the curvature
+    contrast of the dose curve (:func:`lbc_eval.questions.findings.curvature`);
+    ``shortfalls`` the school-years below the 30% scholarship rule counted by recipients
+    (largest shortfall first) and ``scholarships`` every school-year with the rule's columns
+    (both unsuppressed: not for publication); ``outcome_sd`` the outcomes' SD over the panel's
+    child-terms (the scale of the SESOIs); ``years`` the first and last academic years.
+    """
 
     cohort_label: str
     dose: Any
@@ -50,6 +67,20 @@ class Evidence:
     icc: dict[str, Any] = field(default_factory=dict)
     #: The county's schools (with children in the panel): the most a pilot can randomise.
     n_schools: int = 0
+    policy_simple: Any = None
+    shape: pd.DataFrame | None = None
+    scholarships: pd.DataFrame | None = None
+    outcome_sd: dict[str, float] = field(default_factory=dict)
+    years: tuple[int, int] | None = None
+
+    def findings(self) -> pd.DataFrame:
+        """One row per finding (:data:`lbc_eval.questions.findings.COLUMNS`): Q1's AME, its
+        naive comparison and shape, coverage, Q2, Q3's simple ATT and dynamic overall, the
+        scholarship rule and one pilot per sized action; effects carry a verdict, and every
+        row its sentences in Chinese and English, the children it describes, the assumption
+        it needs, its checks and (effects behind an action) the recommendation
+        (:func:`lbc_eval.questions.findings.findings_table`)."""
+        return _findings.findings_table(self, pilots=[pilot_size(self, a) for a in PLAUSIBLE])
 
 
 def evidence(data: Cohort, *, seed: int = 0, reps: int = 999) -> Evidence:
@@ -60,18 +91,20 @@ def evidence(data: Cohort, *, seed: int = 0, reps: int = 999) -> Evidence:
     data : Cohort
         The cohort (panel, schools and destinations).
     seed : int
-        Seed of the wild bootstraps (Q1, Q2).
+        Seed of the wild bootstraps (Q1, its curvature test, Q2) and of Q3's bootstrap.
     reps : int
-        Their draws.
+        The wild bootstraps' draws (Q3 keeps its own default: 999 over destinations).
 
     Returns
     -------
     Evidence
-        The Q1 dose-response on SDQ, the Q2 training effect on math, the Q3 dynamic
-        aggregation of the policy's effect on moving, coverage, scholarship shortfalls and ICCs.
+        The Q1 dose-response on SDQ and the curvature of its curve, the Q2 training effect on
+        math, the Q3 simple and dynamic aggregations of the policy's effect on moving,
+        coverage, the scholarship rule by recipients, the outcomes' SDs and the ICCs.
     """
+    from lbc_eval.data.terms import academic_year
     from lbc_eval.pilot.icc import icc_from_cohort
-    from lbc_eval.publish.audit import coverage, scholarship_shortfalls, scholarships
+    from lbc_eval.publish.audit import coverage, scholarships
     from lbc_eval.questions.enrolment import fit_policy
     from lbc_eval.questions.mentoring import fit_dose_response
     from lbc_eval.questions.training import fit_training
@@ -81,29 +114,31 @@ def evidence(data: Cohort, *, seed: int = 0, reps: int = 999) -> Evidence:
     with warnings.catch_warnings():  # the results' notes say how few clusters changed inference
         warnings.simplefilter("ignore", FewClustersWarning)
         dose = fit_dose_response(cohort, outcome="sdq_total", seed=seed, reps=reps)
+        shape = _findings.curvature(dose, seed=seed, reps=reps)
         training = fit_training(cohort, outcome="math", seed=seed, reps=reps, multilevel=None)
-    policy = fit_policy(cohort, outcome="moved").aggregate("dynamic")
-    cov = coverage(panel, by="term", k=10)
-    rows = scholarships(panel)
-    short = scholarship_shortfalls(panel)
-    icc = {o: icc_from_cohort(cohort, outcome=o) for o in ("sdq_total", "math")}
+    fitted = fit_policy(cohort, outcome="moved", seed=seed)
+    rule = scholarships(panel, basis="recipients")
+    short = rule[rule["meets_rule"].eq(False).fillna(False)]
+    short = short.sort_values("shortfall", ascending=False, kind="stable").reset_index(drop=True)
+    sd = {o: float(pd.to_numeric(panel[o], errors="coerce").std())
+          for o in ("sdq_total", "math", "chinese", "attendance") if o in panel}  # fmt: skip
+    years = academic_year(list(cohort.terms))
     return Evidence(
         cohort_label=repr(cohort),
         dose=dose,
         training=training,
-        policy=policy,
-        coverage=cov,
+        policy=fitted.aggregate("dynamic"),
+        coverage=coverage(panel, by="term", k=10),
         shortfalls=short,
-        scholarship_rows=len(rows),
-        icc=icc,
+        scholarship_rows=int(rule["meets_rule"].notna().sum()),
+        icc={o: icc_from_cohort(cohort, outcome=o) for o in ("sdq_total", "math")},
         n_schools=int(panel["school_id"].nunique()),
+        policy_simple=fitted.aggregate("simple"),
+        shape=shape,
+        scholarships=rule,
+        outcome_sd=sd,
+        years=(int(min(years)), int(max(years))),
     )
-
-
-def _interval(result: Any, term: str, scale: float = 1.0, digits: int = 2) -> str:
-    row = result.tidy().set_index("term").loc[term]
-    est, lo, hi = (scale * row[c] for c in ("estimate", "conf_low", "conf_high"))
-    return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
 
 
 def pilot_size(
@@ -158,42 +193,92 @@ PILOT_COLUMNS = (
 
 
 ACTIONS = ("pairing", "counselling", "family_guidance", "publicity", "teacher_training")
+#: The plan's actions, as the plan names them (what to do about each is the recommendation).
 _NAMES = {
     "pairing": ("扩大结对帮扶覆盖面", "Widen mentor pairing"),
     "counselling": ("心理辅导优先", "Priority access to counselling"),
     "family_guidance": ("信息化家庭教育指导", "ICT-based family-education guidance"),
     "publicity": ("宣传随迁子女入学政策", "Publicise migrant-child enrolment"),
-    "teacher_training": ("继续并评估教师培训", "Keep, and evaluate, teacher training"),
+    "teacher_training": ("继续开展教师培训", "Continue teacher training"),
 }
+#: Actions without an estimate in these records.
+_NO_ESTIMATE = {
+    "counselling": ("获得情况见笔记 1《概况》；现有记录无法估计其因果效应。",
+                    "Access gap in notebook 1 (Overview); these records give no causal estimate."),
+    "family_guidance": ("新措施，尚无记录。", "New: no records yet."),
+}  # fmt: skip
 
 
-def actions(ev: Evidence, *, lang: str = "zh") -> pd.DataFrame:
-    """One row per next-year action: the evidence behind it and the pilot it would need."""
+def actions(ev: Evidence, *, lang: str = "zh", rows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per next-year action: the verdict and evidence behind it (from
+    :meth:`Evidence.findings`), the recommendation that follows from the verdict, and the
+    pilot it would need (``rows``: the findings, if already computed)."""
     labels.check_lang(lang)
-    i = 0 if lang == "zh" else 1
-    last = ev.coverage.iloc[-1]
-    rows = []
+    zh = lang != "en"
+    key = "zh" if zh else "en"
+    rows = ev.findings() if rows is None else rows
+    out = []
     for a in ACTIONS:
-        name = _NAMES[a][i] if lang != "both" else " ".join(_NAMES[a])
-        evid = _evidence_text(ev, a, last, zh=lang != "en")
-        row = {"action": name, "evidence": evid}
+        name = _NAMES[a][0 if lang == "zh" else 1] if lang != "both" else " ".join(_NAMES[a])
+        row: dict[str, Any] = {"action": name}
+        row.update(_action_evidence(rows, a, key))
         if a in PLAUSIBLE:
             p = pilot_size(ev, a)
             p = {**p, "pilot_outcome": p["outcome"], "pilot_notes": p["notes"]}
             row.update({c: p[c] for c in PILOT_COLUMNS})
-        rows.append(row)
-    out = pd.DataFrame(rows)
+        out.append(row)
+    table = pd.DataFrame(out)
     for c in ("schools_needed", "children_per_school", "county_schools"):
-        if c in out:
-            out[c] = out[c].astype("Int64")
+        if c in table:
+            table[c] = table[c].astype("Int64")
     if lang == "zh":
-        out = out.rename(columns=_HEADERS_ZH)
-    return out
+        table = table.rename(columns=_HEADERS_ZH)
+    return table
+
+
+def _action_evidence(rows: pd.DataFrame, action: str, key: str) -> dict[str, Any]:
+    """``verdict``, ``evidence`` and ``recommendation`` of an action, from the findings' rows:
+    the effect row that carries the action (with its population and assumption), or, for
+    actions without an estimate, the statement that there is none and the pilot's row."""
+    zh = key == "zh"
+    eff = rows[(rows["action"] == action) & (rows["kind"] == "effect")]
+    if len(eff):
+        r = eff.iloc[0]
+        v = (_findings.publicity_verdict(rows) if action == "publicity" else str(r["verdict"]))
+        extra = ""
+        if action == "publicity":  # both averages, named
+            q3 = rows[(rows["question"] == "Q3") & (rows["kind"] == "effect")]
+            text = ("" if zh else " ").join(q3[f"text_{key}"])
+        else:
+            text = r[f"text_{key}"]
+        if zh:
+            extra = f"适用对象：{r['population_zh']}。前提假设：{r['assumption_zh']}（{r['checks_zh']}）。"
+        else:
+            extra = (f"Describes {r['population_en']}. Assumes {r['assumption_en']} "
+                     f"({r['checks_en']}).")  # fmt: skip
+        return {
+            "verdict": VERDICT_LABELS[v][0 if zh else 1],
+            "evidence": text + ("" if zh else " ") + extra,
+            "recommendation": r[f"recommendation_{key}"],
+        }
+    pilot = rows[(rows["action"] == action) & (rows["kind"] == "pilot")]
+    none_zh, none_en = _NO_ESTIMATE.get(action, ("无估计。", "No estimate."))
+    need = pilot[f"text_{key}"].iloc[0] if len(pilot) else ""
+    rec = (
+        ("现有记录无法估计其效果，需要开展随机试点才能知道：" if zh
+         else "No estimate in these records; a randomised pilot is needed to know: ") + need
+        + ("。" if zh else ".")
+        if need else ("需要开展随机试点才能知道。" if zh else "A randomised pilot is needed to know.")
+    )  # fmt: skip
+    return {"verdict": "无估计" if zh else "no estimate",
+            "evidence": none_zh if zh else none_en, "recommendation": rec}  # fmt: skip
 
 
 _HEADERS_ZH = {
     "action": "措施",
-    "evidence": "依据（估计值 [95% 置信区间]）",
+    "verdict": "证据结论",
+    "evidence": "依据（估计值与 95% 置信区间、适用对象、前提假设）",
+    "recommendation": "建议",
     "pilot_outcome": "试点结局",
     "effect_sd": "拟检出效应（标准差）",
     "share_reached": "覆盖儿童比例（假设）",
@@ -207,48 +292,6 @@ _HEADERS_ZH = {
     "county_schools": "全县学校数",
     "mde_all_schools": "全县学校参与时的最小可检出效应（标准差）",
     "pilot_notes": "说明",
-}
-
-
-def _evidence_text(ev: Evidence, action: str, last: pd.Series, *, zh: bool) -> str:
-    if action == "pairing":
-        ame = _interval(ev.dose, "ame")
-        return (
-            f"结对比例 {last['share_paired']:.2f}；多一次帮扶对 SDQ 的平均边际效应 {ame}"
-            if zh
-            else f"paired share {last['share_paired']:.2f}; AME of one more contact on SDQ {ame}"
-        )
-    if action == "counselling":
-        return (
-            "获得情况见第 1 本笔记；现有记录无法估计因果效应"
-            if zh
-            else "access gap in notebook 1; no causal estimate in these records"
-        )
-    if action == "family_guidance":
-        return "新措施：尚无记录" if zh else "new: no records yet"
-    if action == "publicity":
-        pol = _interval(ev.policy, "overall")
-        return (
-            f"政策使随父母迁居的比例变化 {pol}"
-            if zh
-            else f"policy effect on moving with parents {pol}"
-        )
-    train = _interval(ev.training, "trained_share")
-    return (
-        f"受训比例对数学成绩 {train}（学校固定效应）"
-        if zh
-        else f"trained share -> math {train} (school FE)"
-    )
-
-
-#: Design checks by name, in Chinese (the checks' own messages are in English).
-CHECKS_ZH = {
-    "lead_placebo": "前导安慰剂检验",
-    "first_stage": "工具变量第一阶段强度",
-    "iv_vs_within": "工具变量与儿童内部估计的一致性",
-    "schools": "学校数",
-    "pretest": "平行趋势预检验",
-    "treated_destinations": "实施政策的务工地数",
 }
 
 
@@ -275,63 +318,11 @@ def checks_line(ev: Evidence, *, lang: str = "zh") -> str:
     return "- **设计检验**：" + "；".join(parts) + "。"
 
 
-def findings_markdown(ev: Evidence, *, lang: str = "zh") -> str:
-    """The findings in plain language, mapped to the plan (Markdown, Chinese or English)."""
+def findings_markdown(ev: Evidence, *, lang: str = "zh", rows: pd.DataFrame | None = None) -> str:
+    """The findings in plain language, mapped to the plan (Markdown, Chinese or English),
+    built only from :meth:`Evidence.findings` rows (``rows``, if already computed): each
+    question's sentences follow its verdict, with the children described, the assumption and
+    its checks, and the recommendation for the plan."""
     labels.check_lang(lang)
-    dose_ame = _interval(ev.dose, "ame")
-    naive = _interval(ev.dose, "ame_naive")
-    train = _interval(ev.training, "trained_share")
-    pol = _interval(ev.policy, "overall", scale=100, digits=1)
-    last = ev.coverage.iloc[-1]
-    n_short = len(ev.shortfalls)
-    pair = pilot_size(ev, "pairing")
-    n_train = int(ev.training.n_clusters or 0)
-    few = n_train < FEW_CLUSTERS  # the threshold below which inference is the wild bootstrap
-    r2 = pair["r2_cluster"]
-    if lang == "en":
-        return "\n".join(
-            [
-                "## Findings for next year's plan",
-                f"- **Mentoring (Q1).** One more contact in a term changes the next term's SDQ by "
-                f"{dose_ame} points (within children; negative = fewer difficulties), with "
-                f"diminishing returns; the naive comparison across children gives {naive} and "
-                f"would wrongly suggest harm. {last['share_paired']:.0%} of left-behind children "
-                f"were paired in {last['term']}: widening pairing reaches children with no "
-                f"contact at all, where the curve is steepest.",
-                f"- **Teacher training (Q2).** A school's trained-teacher share moving from 0 to 1 "
-                f"goes with {train} SD in math (school and year effects, "
-                f"{'only ' if few else ''}{n_train} schools"
-                f"{f', fewer than {FEW_CLUSTERS}' if few else ''}). Keep training, and evaluate it.",
-                f"- **Enrolment policy (Q3).** Where parents' destination enrolled migrant children "
-                f"on the residence permit, left-behind children were {pol} percentage points more "
-                f"likely to have moved to live with their parents, averaged over exposure. "
-                f"Publicising the policy can only help where it applies.",
-                f"- **Scholarships.** {n_short} school-years paid less than 30% of scholarships to "
-                f"left-behind children (of {ev.scholarship_rows}); the list is in the brief's table.",
-                f"- **Pilots.** To detect a {pair['effect_sd']:.2f} SD change in SDQ from wider "
-                f"pairing with {pair['power']:.0%} power, about {pair['schools_needed']} schools would "
-                f"be randomised (ICC {pair['icc']:.3f}, R² {r2:.2f}; the county has "
-                f"{pair['county_schools']}).",
-                checks_line(ev, lang="en"),
-            ]
-        )
-    return "\n".join(
-        [
-            "## 对明年工作计划的启示",
-            f"- **结对帮扶（Q1）**：同一名儿童某学期多一次帮扶，下学期 SDQ 困难总分变化 {dose_ame} 分"
-            f"（负值表示困难减少），且边际效果递减；若只做儿童之间的简单比较，结果为 {naive}，会误以为"
-            f"帮扶有害。{last['term']} 学期有 {last['share_paired']:.0%} 的留守儿童已结对：扩大覆盖面能"
-            f"惠及尚无任何帮扶的儿童，这正是效果最大的地方。",
-            f"- **教师培训（Q2）**：学校受训教师比例从 0 到 1，数学成绩变化 {train} 个标准差"
-            f"（学校和年份固定效应；{'仅 ' if few else ''}{n_train} 所学校"
-            f"{f'，少于 {FEW_CLUSTERS} 所' if few else ''}）。建议继续培训并开展评估。",
-            f"- **随迁子女入学政策（Q3）**：父母务工地实施以居住证为主要依据的入学政策后，"
-            f"留守儿童随父母迁居的概率平均提高 {pol} 个百分点。加强政策宣传只在政策适用的地方起作用。",
-            f"- **助学金**：{ev.scholarship_rows} 个学校-年份中有 {n_short} 个"
-            f"发给留守儿童的助学金不足 30%。",
-            f"- **试点规模**：若要以 {pair['power']:.0%} 的把握检验扩大结对帮扶使 SDQ 改善 {pair['effect_sd']:.2f} 个"
-            f"标准差，约需随机分配 {pair['schools_needed']} 所学校（组内相关系数 {pair['icc']:.3f}，"
-            f"R² {r2:.2f}；全县共 {pair['county_schools']} 所）。",
-            checks_line(ev, lang="zh"),
-        ]
-    )
+    rows = ev.findings() if rows is None else rows
+    return _findings.markdown(rows, lang="en" if lang == "en" else "zh")

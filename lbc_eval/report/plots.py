@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lbc_eval.data import labels
+from lbc_eval.data.codebook import column
 from lbc_eval.questions import dose_curve, overview
 from lbc_eval.report import style
 
@@ -35,26 +36,111 @@ def finish(ax: Any, *, xlabel: str = "", ylabel: str = "", title: str = "") -> A
     return ax
 
 
+#: Units of the codebook, in Chinese (axis labels say what a change is measured in).
+_UNITS_ZH = {
+    "points": "分",
+    "SD": "标准差",
+    "share": "比例",
+    "percentage points": "百分点",
+    "times per term": "次/学期",
+    "hours per term": "小时/学期",
+    "yuan": "元",
+}
+
+#: Outcomes that are not codebook columns: their label (zh, en) and unit (en).
+_OUTCOMES = {
+    "moved": (("随父母迁居的比例（累计）", "share who have moved to live with parents"),
+              "percentage points"),  # fmt: skip
+}
+
+
+def _words(zh: str, en: str, lang: str, *, sep: str = " ") -> str:
+    """``zh``, ``en`` or both (joined by ``sep``), by ``lang``."""
+    return zh if lang == "zh" else en if lang == "en" else f"{zh}{sep}{en}"
+
+
+def _outcome(outcome: str) -> tuple[str, str, str, float]:
+    """An outcome's label (zh, en), unit (en; '' if none) and the factor its effects are
+    shown in: shares and yes/no outcomes as percentage points (x 100), others as they are."""
+    if outcome in _OUTCOMES:
+        (zh, en), unit = _OUTCOMES[outcome]
+    else:
+        zh, en = labels.label(outcome, "zh"), labels.label(outcome, "en")
+        try:
+            c = column(outcome)
+        except Exception:  # noqa: BLE001 - a column the codebook does not know: no unit
+            return zh, en, "", 1.0
+        unit = "percentage points" if c.kind == "bool" else c.unit
+    if unit in ("share", "percentage points"):
+        return zh, en, "percentage points", 100.0
+    return zh, en, unit, 1.0
+
+
+def _unit(unit: str) -> tuple[str, str]:
+    """The unit in parentheses, (zh, en); empty without a unit."""
+    if not unit:
+        return "", ""
+    return f"（{_UNITS_ZH.get(unit, unit)}）", f" ({unit})"
+
+
+def _footnote(ax: Any, text: str) -> None:
+    """A caveat under the axes (inside the saved figure: it travels with it)."""
+    ax.annotate(
+        text,
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -34),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=8,
+        color="#444444",
+        wrap=True,
+    )
+
+
+def dense_limit(result: Any) -> float | None:
+    """The dose up to which a dose-response curve rests on dense data: the natural spline's
+    last knot, which :func:`~lbc_eval.fit_dose_response` puts at the 95th percentile of the
+    doses (None for other curves)."""
+    basis = result.tables.get("basis")
+    if basis is None or basis.empty or (basis["spline"] != "natural").any():
+        return None
+    knots = pd.to_numeric(basis["knot"], errors="coerce").dropna()
+    return float(knots.max()) if len(knots) else None
+
+
 def plot_dose_response(
     result: Any,
     *,
     truth: Mapping[str, Any] | None = None,
     bins: bool = True,
+    upto: float | str | None = "dense",
     lang: str = "both",
     ax: Any = None,
 ) -> Any:
-    """The smooth dose–response curve with its band, the binned estimates, and the truth.
+    """One finding: how the next term's outcome changes with this term's contacts.
+
+    The smooth curve (change relative to zero contacts, in the outcome's unit) with its band,
+    the binned estimates with their intervals, and the truth; titled, with the unit on the
+    y-axis. The curve stops where the data thin out (``upto``), and a note under the axes
+    says so.
 
     Parameters
     ----------
     result : Result
         From :func:`lbc_eval.fit_dose_response` (reads ``tables["curve"]``,
-        ``tables["bins"]`` and the ``dose[...]`` rows of ``tidy()``).
+        ``tables["bins"]``, ``tables["basis"]`` and the ``dose[...]`` rows of ``tidy()``).
     truth : dict, optional
         A synthetic cohort's ``truth``: its dose-response curve of the outcome
         (:func:`lbc_eval.questions.dose_curve.true_curve`) is drawn as a dashed line.
     bins : bool
         Draw the binned estimates at each bin's mean dose, with their intervals.
+    upto : "dense", float or None
+        Draw the curve, its band and the truth up to this dose: ``"dense"`` (default) the
+        95th percentile of the doses (:func:`dense_limit`; a natural spline beyond it is a
+        straight line fitted to a few children, which can turn anywhere); None the whole
+        grid.
     lang : {"zh", "en", "both"}
     ax : matplotlib Axes, optional
 
@@ -67,6 +153,9 @@ def plot_dose_response(
     labels.check_lang(lang)
     ax = style.new_axes(ax)
     curve = result.tables["curve"]
+    limit = dense_limit(result) if upto == "dense" else upto
+    if limit is not None:
+        curve = curve[curve["dose"] <= float(limit) + 1e-9]
     ax.fill_between(
         curve["dose"],
         curve["conf_low"],
@@ -74,14 +163,14 @@ def plot_dose_response(
         color=style.COLORS["estimate"],
         alpha=0.2,
         linewidth=0,
-        label=f"{1 - result.alpha:.0%} " + ("置信带" if lang == "zh" else "band"),
+        label=f"{1 - result.alpha:.0%} " + _words("置信带", "band", lang),
     )
     ax.plot(
         curve["dose"],
         curve["estimate"],
         color=style.COLORS["estimate"],
         lw=2,
-        label=labels.label("effect", lang),
+        label=_words("估计曲线", "Estimated curve", lang),
         gid="estimate",
     )
     if bins and "bins" in result.tables:
@@ -98,10 +187,16 @@ def plot_dose_response(
             color=style.COLORS["contrast"],
             ms=5,
             capsize=3,
-            label="分组 bins" if lang == "both" else ("分组" if lang == "zh" else "bins"),
+            label=_words(
+                f"分组估计（{1 - result.alpha:.0%} 置信区间）",
+                f"bins ({1 - result.alpha:.0%} interval)",
+                lang,
+            ),
         )
     true = None if truth is None else dose_curve.true_curve(truth, result.outcome)
     if true is not None:
+        if limit is not None:
+            true = true[true["dose"] <= float(limit) + 1e-9]
         ax.plot(
             true["dose"],
             true["effect"],
@@ -111,11 +206,31 @@ def plot_dose_response(
             label=labels.label("truth", lang),
             gid="truth",
         )
+    zh, en, unit, _ = _outcome(result.outcome)
+    u_zh, u_en = _unit(unit)
+    if limit is not None:
+        _footnote(
+            ax,
+            _words(
+                f"曲线只画到每学期 {limit:g} 次（已结对学期帮扶次数的第 95 百分位数）；"
+                f"更多次数的学期太少，曲线在那里不可靠。",
+                f"The curve stops at {limit:g} contacts, the 95th percentile of mentored "
+                f"terms; beyond it too few terms to trust its shape.",
+                lang,
+                sep="\n",
+            ),
+        )
     return finish(
         ax,
-        title=labels.label("dose_response", lang),
+        title=_words(f"帮扶次数与下学期{zh}", f"Mentoring contacts and next-term {en}", lang,
+                     sep="\n"),  # fmt: skip
         xlabel=labels.label("contacts", lang),
-        ylabel=labels.label(result.outcome, lang),
+        ylabel=_words(
+            f"与零次帮扶相比，下学期{zh}的变化{u_zh}",
+            f"Change in next-term {en}\nvs. zero contacts{u_en}",
+            lang,
+            sep="\n",
+        ),
     )
 
 
@@ -127,7 +242,8 @@ def plot_event_study(
     lang: str = "both",
     ax: Any = None,
 ) -> Any:
-    """Event-time effects with their intervals; pre-periods grey, post-periods coloured.
+    """One finding: the policy's effect by terms since it began, with intervals; titled, the
+    unit on the y-axis (shares in percentage points); pre-periods grey, post-periods coloured.
 
     Parameters
     ----------
@@ -145,22 +261,25 @@ def plot_event_study(
     -------
     matplotlib Axes
     """
+    labels.check_lang(lang)
     ax = style.new_axes(ax)
+    zh, en, unit, scale = _outcome(result.outcome)
     t = result.tidy().dropna(subset=["event_time"])
     e = t["event_time"].to_numpy(float)
+    est = t["estimate"].to_numpy(float) * scale
+    low = t["conf_low"].to_numpy(float) * scale
+    high = t["conf_high"].to_numpy(float) * scale
     pre = e < 0
     shift = 0.15 if twfe is not None else 0.0
+    level = f"{1 - result.alpha:.0%}"
     for mask, color, key in (
         (pre, style.COLORS["pre"], "pre"),
         (~pre, style.COLORS["estimate"], "post"),
     ):
         ax.errorbar(
             e[mask] - shift,
-            t["estimate"].to_numpy()[mask],
-            yerr=[
-                (t["estimate"] - t["conf_low"]).to_numpy()[mask],
-                (t["conf_high"] - t["estimate"]).to_numpy()[mask],
-            ],
+            est[mask],
+            yerr=[(est - low)[mask], (high - est)[mask]],
             fmt="o",
             color=color,
             capsize=3,
@@ -168,10 +287,12 @@ def plot_event_study(
         )
     if twfe is not None:
         w = twfe.tidy().dropna(subset=["event_time"])
+        w_est = w["estimate"].to_numpy(float) * scale
         ax.errorbar(
             w["event_time"].to_numpy(float) + shift,
-            w["estimate"],
-            yerr=[w["estimate"] - w["conf_low"], w["conf_high"] - w["estimate"]],
+            w_est,
+            yerr=[w_est - w["conf_low"].to_numpy(float) * scale,
+                  w["conf_high"].to_numpy(float) * scale - w_est],  # fmt: skip
             fmt="s",
             color=style.COLORS["contrast"],
             capsize=3,
@@ -179,14 +300,31 @@ def plot_event_study(
             label=labels.label("twfe", lang),
         )
     if truth is not None and result.truth_lookup is not None:
-        true = np.asarray(result.truth_lookup(truth, t), dtype=float)
+        true = np.asarray(result.truth_lookup(truth, t), dtype=float) * scale
         ax.plot(e, true, "-", color=style.COLORS["truth"], lw=1.2,
-                label=labels.label("truth", lang))
+                label=labels.label("truth", lang), gid="truth")  # fmt: skip
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(-0.5, color="black", lw=0.8, ls=":")
+    u_zh, u_en = _unit(unit)
+    ax.set_title(
+        _words(f"政策对{zh}的效应", f"Policy effect on the {en}", lang, sep="\n"),
+        loc="left",
+        fontsize=11,
+    )
     ax.set_xlabel(labels.label("event_time", lang))
-    ax.set_ylabel(labels.label(result.outcome, lang))
+    ax.set_ylabel(_words(f"{zh}的变化{u_zh}", f"Change in the {en}\n{u_en.strip()}", lang,
+                         sep="\n"))  # fmt: skip
     ax.legend(loc="upper left", fontsize=8)
+    _footnote(
+        ax,
+        _words(
+            f"点：估计值；竖线：{level} 置信区间。政策前（灰色）应接近零。",
+            f"Points: estimates; bars: {level} confidence intervals. Before the policy (grey) "
+            f"they should be near zero.",
+            lang,
+            sep="\n",
+        ),
+    )
     return ax
 
 
@@ -234,6 +372,7 @@ def plot_mde(
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
+    style.at_print_dpi(ax.figure)
     x = x or str(frame.columns[0])
     ax.plot(frame[x], frame["mde"], marker="o", label="minimum detectable effect")
     for label, value in (effects or {}).items():
@@ -256,6 +395,7 @@ def _axes(ax: Any, size: tuple[float, float] = (7, 4)) -> Any:
     style.use()  # the kit's font and look (CJK labels render on any machine)
     if ax is None:
         _, ax = plt.subplots(figsize=size)
+    style.at_print_dpi(ax.figure)
     return ax
 
 

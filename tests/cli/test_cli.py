@@ -6,6 +6,7 @@ import filecmp
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
 from lbc_eval import __version__, read_cohort
@@ -174,3 +175,105 @@ def test_importing_the_cli_imports_no_command_modules():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"
+
+
+# --- lbc-eval run and brief ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_papermill(monkeypatch):
+    """papermill.execute_notebook that injects the parameters and executes nothing, and pages
+    without the embedded font (slow to subset, and not what these tests check)."""
+    import papermill
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    from lbc_eval.report import brief
+
+    monkeypatch.setattr(brief, "_font_face", lambda text: "")
+
+    calls = []
+
+    def execute(input_path, output_path, *, parameters, **kwargs):
+        nb = parameterize_notebook(load_notebook_node(input_path), parameters)
+        nbformat.write(nb, output_path)
+        calls.append((input_path, output_path, parameters["LANG"]))
+        return nb
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--notebooks", "09"], "no notebook matches '09'; the notebooks are 01 (01_overview),"),
+        (["--notebooks", "01", "7"], "no notebook matches '7'"),
+        (
+            ["--data", "{tmp}/nowhere"],
+            "no cohort folder at {tmp}/nowhere: make one with "
+            "`lbc-eval synth --preset small --seed 1 --out {tmp}/nowhere`",
+        ),
+        (["--data", "{tmp}"], "no cohort at {tmp} (it holds no cohort.json)"),
+        (["--lang", "fr"], "argument --lang: invalid choice: 'fr' (choose from"),
+    ],
+    ids=["unknown-notebook", "one-unknown", "missing-data", "not-a-cohort", "unknown-lang"],
+)
+@pytest.mark.parametrize("command", ["run", "brief"])
+def test_run_and_brief_refuse_bad_options_with_exit_2(
+    tmp_path, capsys, fake_papermill, command, argv, message
+):
+    if command == "brief" and argv[0] == "--notebooks":
+        pytest.skip("brief has no --notebooks")
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert main([command, "--out", str(tmp_path / "out"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message.format(tmp=tmp_path) in err
+    assert "Traceback" not in err and "Errno" not in err
+    assert not fake_papermill and not (tmp_path / "out").exists()
+
+
+def _lang_of(executed):
+    nb = nbformat.read(executed, as_version=4)
+    [cell] = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    return [ln for ln in cell.source.splitlines() if ln.startswith("LANG = ")][0]
+
+
+def test_each_language_has_its_own_folder(tmp_path, capsys, fake_papermill):
+    out = tmp_path / "run"
+    assert main(["run", "--out", str(out), "--lang", "zh", "--notebooks", "01", "05"]) == 0
+    zh = {p: p.read_bytes() for p in (out / "zh").rglob("*") if p.is_file()}
+    assert main(["brief", "--out", str(out), "--lang", "en"]) == 0  # runs 05 in English first
+    assert main(["run", "--out", str(out), "--lang", "en", "--notebooks", "05"]) == 0
+    assert {p: p.read_bytes() for p in (out / "zh").rglob("*") if p.is_file()} == zh
+    assert main(["brief", "--out", str(out), "--lang", "zh"]) == 0  # nothing to run again
+    printed = capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["en", "zh"]
+    for lang in ("zh", "en"):
+        assert _lang_of(out / lang / "notebooks" / "05_work_plan.ipynb") == f'LANG = "{lang}"'
+        assert (out / lang / "html" / "05_work_plan.html").exists()
+        assert (out / lang / f"brief_{lang}.html").exists()
+        assert f"brief: {out / lang / f'brief_{lang}.html'}" in printed
+    assert (out / "zh" / "notebooks" / "01_overview.ipynb").exists()
+    assert not (out / "en" / "notebooks" / "01_overview.ipynb").exists()
+    assert [lang for *_, lang in fake_papermill] == ["zh", "zh", "en", "en"]
+
+
+def test_run_help_describes_the_layout(capsys):
+    assert main(["run", "--help"]) == 0
+    printed = capsys.readouterr().out
+    assert "DIR/LANG/notebooks/NN_*.ipynb" in printed and "DIR/LANG/brief_LANG.html" in printed
+
+
+def test_a_real_run_reports_progress_and_no_kernel_warning(tmp_path, capfd):
+    out = tmp_path / "run"
+    assert main(["run", "--out", str(out), "--lang", "en", "--notebooks", "01", "--no-brief"]) == 0
+    printed = capfd.readouterr()
+    assert "Kernel is running over TCP" not in printed.out + printed.err
+    assert "[IPKernelApp]" not in printed.err
+    assert "notebook 1/1: 01_overview.ipynb running ..." in printed.out
+    assert "notebook 1/1: 01_overview.ipynb done in " in printed.out
+    executed = out / "en" / "notebooks" / "01_overview.ipynb"
+    assert _lang_of(executed) == 'LANG = "en"'
+    outputs = [o for c in nbformat.read(executed, as_version=4).cells for o in c.get("outputs", [])]
+    assert outputs and not [o for o in outputs if o.get("output_type") == "error"]

@@ -307,3 +307,24 @@ def test_what_is_not_looked_into_is_listed(tmp_path, capsys):
     assert main([str(tmp_path), "--max-mb", "1"]) == 0
     out = capsys.readouterr().out
     assert "scan.png: skipped: an image" in out and "skipped (not looked into, listed)" in out
+
+
+def test_word_documents_are_read(tmp_path):
+    """A .docx brief is scanned paragraph by paragraph and table cell by cell."""
+    import docx
+
+    from lbc_eval.publish.scan import scan
+
+    doc = docx.Document()
+    doc.add_paragraph("所有数字均已汇总")
+    table = doc.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "联系电话"
+    table.cell(0, 1).text = "139" + "8765" + "4321"  # built at run time: no literal in the source
+    path = tmp_path / "brief_zh.docx"
+    doc.save(path)
+    report = scan([path])
+    assert not report.ok
+    assert any(str(path.name) in str(f) or "docx" in str(f) for f in report.findings)
+    clean = tmp_path / "clean.docx"
+    docx.Document().save(clean)
+    assert scan([clean]).ok

@@ -1,8 +1,7 @@
-"""Q4 work plan: pilot sizes carry their assumptions, the R² rule, the county's schools."""
+"""Q4 work plan: pilot sizes carry their assumptions, the R² rule, the county's schools; the
+findings table, the actions' verdicts and recommendations, and the brief built from them."""
 
 from __future__ import annotations
-
-import warnings
 
 import pandas as pd
 import pytest
@@ -10,14 +9,14 @@ import pytest
 from lbc_eval.pilot.icc import icc_from_cohort
 from lbc_eval.pilot.plan import ASSUMPTIONS
 from lbc_eval.pilot.power import mde
-from lbc_eval.questions import workplan
+from lbc_eval.questions import findings, workplan
+from tests.questions.test_findings import evidence_for
 
 
 @pytest.fixture(scope="module")
-def small_ev(small):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return workplan.evidence(small, reps=199)
+def small_ev():
+    """The small cohort of seed 11 (the session's ``small``), cached with test_findings."""
+    return evidence_for(11)
 
 
 def _county_ev(county) -> workplan.Evidence:
@@ -65,12 +64,46 @@ def test_actions_show_assumptions_beside_the_size(small_ev):
     assert "全县学校数" in zh.columns and "需随机分配学校数" in zh.columns
 
 
+def test_findings_table_has_one_row_per_finding(small_ev):
+    rows = small_ev.findings()
+    assert tuple(rows.columns) == findings.COLUMNS
+    effects = rows[rows["kind"] == "effect"]
+    assert effects[["question", "measure"]].values.tolist() == [
+        ["Q1", "ame"], ["Q2", "trained_share"], ["Q3", "simple"], ["Q3", "dynamic"]]
+    assert effects["verdict"].isin(findings.VERDICTS).all()
+    assert rows.loc[rows["kind"] != "effect", "verdict"].isna().all()
+    for c in ("population_zh", "population_en", "assumption_zh", "assumption_en"):
+        assert effects[c].str.len().gt(20).all(), c
+    assert (rows.loc[rows["kind"] == "pilot", "measure"]
+            == [f"pilot:{a}" for a in workplan.PLAUSIBLE]).all()  # fmt: skip
+    sch = rows.set_index("measure").loc["scholarship_shortfall"]
+    n_short = len(small_ev.shortfalls)
+    assert f"{n_short} of {small_ev.scholarship_rows} school-years" in sch["text_en"]
+    assert sch["estimate"] == small_ev.shortfalls["shortfall"].sum()
+
+
+def test_actions_follow_the_verdicts(small_ev):
+    rows = small_ev.findings()
+    en = workplan.actions(small_ev, lang="en", rows=rows).set_index("action")
+    v = rows.set_index("measure")["verdict"]
+    pairing = en.loc["Widen mentor pairing"]
+    assert pairing["verdict"] == findings.VERDICT_LABELS[v["ame"]][1]
+    assert pairing["recommendation"].startswith(findings.RECOMMEND["pairing"][v["ame"]][1])
+    train = en.loc["Continue teacher training"]
+    assert train["recommendation"].startswith(
+        findings.RECOMMEND["teacher_training"][v["trained_share"]][1])
+    assert "Keep" not in train["recommendation"] or v["trained_share"] == "improves"
+    assert en.loc["Priority access to counselling", "verdict"] == "no estimate"
+    zh = workplan.actions(small_ev, lang="zh", rows=rows)
+    assert {"证据结论", "建议"} <= set(zh.columns)
+
+
 def test_findings_say_few_schools_only_when_few(small_ev):
     """12 schools: below the 50 at which inference switches to the wild bootstrap, said; the
     pilot sentence gives the county's school count and the R² used."""
     en = workplan.findings_markdown(small_ev, lang="en")
     assert "only 12 schools, fewer than 50" in en
-    assert "R² 0.00; the county has 12" in en
+    assert "R² 0.00); the county has 12" in en
     zh = workplan.findings_markdown(small_ev, lang="zh")
     assert "全县共 12 所" in zh and "少于 50 所" in zh
 
