@@ -47,8 +47,16 @@ def run_command(args: argparse.Namespace) -> int:
     for r in records:
         print(f"  {r.notebook:<28} {r.seconds:6.1f} s  {r.html}")
     if path is not None:
-        print(f"brief: {path}")
+        _print_brief(path)
     return 0
+
+
+def _print_brief(path: Path) -> None:
+    """The brief's HTML path and, beside it, its Word file."""
+    print(f"brief: {path}")
+    word = Path(path).with_suffix(".docx")
+    if word.exists():
+        print(f"brief (Word): {word}")
 
 
 def brief_command(args: argparse.Namespace) -> int:
@@ -60,7 +68,7 @@ def brief_command(args: argparse.Namespace) -> int:
     out = _language_folder(args)
     path = brief(out, lang=args.lang, data=args.data, seed=args.seed)
     _scan_outputs([out])
-    print(f"brief: {path}")
+    _print_brief(path)
     return 0
 
 
