@@ -78,6 +78,28 @@ _NOTES = {
     "math": "本学期期末卷面分；缺考留空",
     "chinese": "本学期期末卷面分；缺考留空",
     "attendance": "0 到 1 之间的小数，如 0.95",
+    "township": "学校所在的乡镇或街道，与教师培训情况表一致",
+    "sex": "男或女（下拉选择）",
+    "boarding": "周一至周五是否在校住宿",
+    "lb_status": "父母中谁在外务工、孩子留在本地；与父母同住的儿童填非留守",
+    "guardian": "日常照看孩子的人",
+    "low_income": "家庭享受低保或为建档立卡户",
+    "mentor_role": "本学期与孩子结对的帮扶人员；未结对填未结对",
+    "talks": "本学期帮扶人员与孩子谈心的次数，没有填 0",
+    "home_visits": "本学期帮扶人员或教师家访的次数，没有填 0",
+    "activities": "本学期孩子参加集体活动的次数，没有填 0",
+    "parent_contacts": "本学期帮扶人员与父母或监护人联系（电话、视频）的次数，没有填 0",
+    "counseling": "本学期接受学校心理辅导的次数，没有填 0",
+    "tutoring_hours": "本学期接受课后学业辅导的小时数，没有填 0",
+    "scholarship_yuan": "本学期志愿者协会发放的助学金金额（元），没有填 0",
+    "hotline_calls": "本学期通过学校亲情热线与父母通话的次数，没有填 0",
+    "moved_to_parents": "本学期末孩子是否已随外出务工的父母迁居",
+    "sdq_total": "长处与困难问卷（SDQ）困难总分，0 到 40，分数越高困难越多；未测留空",
+}
+#: The values a column takes, where the codebook's range is not what the form asks for.
+_ALLOWED = {
+    "math": "卷面分，如 87.5",
+    "chinese": "卷面分，如 87.5",
 }
 _ROWS = 2000
 
@@ -227,6 +249,18 @@ def _validation(name: str, add_list: Callable[[list[str]], str], terms: list[str
     return None
 
 
+def _range_zh(col: codebook.Column) -> str:
+    """A column's allowed range in words: ``0 至 400``, ``0 或以上``; empty without one."""
+    fmt = lambda x: str(int(x)) if float(x).is_integer() else str(x)  # noqa: E731
+    if col.lower is not None and col.upper is not None:
+        return f"{fmt(col.lower)} 至 {fmt(col.upper)}"
+    if col.lower is not None:
+        return f"{fmt(col.lower)} 或以上"
+    if col.upper is not None:
+        return f"{fmt(col.upper)} 或以下"
+    return ""
+
+
 def _notes_sheet(notes: Any) -> None:
     """The 填表说明 sheet: each column's meaning and allowed values, and the privacy note."""
     notes.append(["列名", "填写说明", "可填写的值"])
@@ -235,7 +269,7 @@ def _notes_sheet(notes: Any) -> None:
         allowed = (
             "、".join(codebook.level_labels(name).values())
             if col.levels
-            else ("是、否" if col.kind == "bool" else col.allowed)
+            else ("是、否" if col.kind == "bool" else _ALLOWED.get(name, _range_zh(col)))
         )
         notes.append([_header(name), _NOTES.get(name, col.description), allowed])
     notes.append([])

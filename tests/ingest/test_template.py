@@ -59,3 +59,16 @@ def test_a_filled_in_form_ingests_with_nothing_quarantined(tmp_path):
     panel = result.cohort.panel
     assert len(panel) == 30 and set(panel["class_id"]) == {"S01-2020-01", "S01-2020-02"}
     assert panel["math"].abs().max() < 3  # marks standardised
+
+
+def test_the_instructions_are_in_chinese(tmp_path):
+    """The 填表说明 sheet is for school clerks: every column's note and allowed values are in
+    Chinese (no English word of four letters or more; SDQ is the questionnaire's name)."""
+    import re
+
+    wb = openpyxl.load_workbook(write_template(tmp_path / "form.xlsx"))
+    rows = [[c for c in row if c] for row in wb["填表说明"].iter_rows(values_only=True)]
+    text = " ".join(str(c) for row in rows for c in row).replace("SDQ", "")
+    assert len(rows) >= len(FORM_COLUMNS) + 1
+    assert not re.findall(r"[A-Za-z]{4,}", text), re.findall(r"[A-Za-z]{4,}", text)
+    assert "[" not in text  # ranges in words (0 至 400), not interval notation
