@@ -48,6 +48,7 @@ def planning_inputs(
     *,
     icc_floor: float = 0.0,
     min_schools_r2: int = MIN_SCHOOLS_R2,
+    lang: str = "en",
 ) -> tuple[dict[str, float], list[str]]:
     """The ``icc``, ``r2_cluster`` and ``r2_individual`` of a two-level (schools randomised)
     pilot, and notes.
@@ -55,25 +56,37 @@ def planning_inputs(
     The ICC folds the township share into the school level and is raised to ``icc_floor``
     (small samples understate it). The covariate R² (last term's score, or the split's other
     controls) is used only when ``split`` was estimated from at least ``min_schools_r2``
-    schools; otherwise both R² are 0, which makes the size conservative, and a note says so.
+    schools; otherwise both R² are 0, which makes the size conservative, and a note says so
+    (in English, or Chinese with ``lang="zh"``).
     """
+    zh = lang == "zh"
     design = split.design("cluster2")
     notes: list[str] = []
     icc = float(design["icc"])
     if icc < icc_floor:
-        notes.append(f"ICC {icc:.4f} estimated; planned with the floor {icc_floor:.3f}")
+        notes.append(
+            f"估计的组内相关系数为 {icc:.4f}，按下限 {icc_floor:.3f} 规划"
+            if zh
+            else f"ICC {icc:.4f} estimated; planned with the floor {icc_floor:.3f}"
+        )
         icc = icc_floor
     r2c, r2i = float(design["r2_cluster"]), float(design["r2_individual"])
     if split.n_schools < min_schools_r2:
         if r2c > 0 or r2i > 0:
             notes.append(
-                f"covariate R² (school {r2c:.2f}, child {r2i:.2f}) estimated from only "
+                f"协变量 R²（学校层 {r2c:.2f}，儿童层 {r2i:.2f}）仅由 {split.n_schools} 所学校"
+                f"估计（少于 {min_schools_r2} 所），不采用，按 R² = 0 计算"
+                if zh
+                else f"covariate R² (school {r2c:.2f}, child {r2i:.2f}) estimated from only "
                 f"{split.n_schools} schools (fewer than {min_schools_r2}): not used, R² = 0"
             )
         else:
             notes.append(
-                f"only {split.n_schools} schools (fewer than {min_schools_r2}): no covariate "
-                f"R² used, R² = 0"
+                f"仅 {split.n_schools} 所学校（少于 {min_schools_r2} 所），不采用协变量 R²，"
+                f"按 R² = 0 计算"
+                if zh
+                else f"only {split.n_schools} schools (fewer than {min_schools_r2}): no "
+                f"covariate R² used, R² = 0"
             )
         r2c = r2i = 0.0
     return {"icc": icc, "r2_cluster": r2c, "r2_individual": r2i}, notes
@@ -91,6 +104,7 @@ def pilot_plan(
     cluster_size: float | None = None,
     icc_floor: float = 0.0,
     min_schools_r2: int = MIN_SCHOOLS_R2,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """One school-randomised pilot: its size, and every assumption the size rests on.
 
@@ -110,6 +124,8 @@ def pilot_plan(
         Children measured per school; default the split's harmonic mean, rounded down.
     icc_floor, min_schools_r2
         As :func:`planning_inputs`.
+    lang : {"en", "zh"}
+        Language of ``notes``.
 
     Returns
     -------
@@ -122,7 +138,10 @@ def pilot_plan(
     """
     if not 0 < share_reached <= 1:
         raise SpecError("share_reached", f"must be in (0, 1], not {share_reached}")
-    inputs, notes = planning_inputs(split, icc_floor=icc_floor, min_schools_r2=min_schools_r2)
+    zh = lang == "zh"
+    inputs, notes = planning_inputs(
+        split, icc_floor=icc_floor, min_schools_r2=min_schools_r2, lang=lang
+    )
     size = float(math.floor(split.cluster_size)) if cluster_size is None else float(cluster_size)
     common = dict(cluster_size=size, power=power, alpha=alpha, treat_share=treat_share, **inputs)
     detected = effect * share_reached
@@ -131,11 +150,17 @@ def pilot_plan(
         all_mde = float(mde(n_clusters=county_schools, **common))
     except SpecError as e:
         all_mde = float("nan")
-        notes.append(f"no MDE for all {county_schools} schools: {e}")
+        notes.append(
+            f"无法计算全县 {county_schools} 所学校的最小可检出效应：{e}"
+            if zh
+            else f"no MDE for all {county_schools} schools: {e}"
+        )
     if share_reached < 1:
         notes.append(
-            f"the action reaches {share_reached:.0%} of the children measured: the pilot must "
-            f"detect {detected:.3f} SD"
+            f"措施覆盖所测儿童的 {share_reached:.0%}：试点须能检出 {detected:.3f} 个标准差"
+            if zh
+            else f"the action reaches {share_reached:.0%} of the children measured: the pilot "
+            f"must detect {detected:.3f} SD"
         )
     return {
         "effect_sd": effect,
@@ -155,5 +180,5 @@ def pilot_plan(
         "county_schools": int(county_schools),
         "fits_in_county": need <= county_schools,
         "mde_all_schools": all_mde,
-        "notes": "; ".join(notes),
+        "notes": ("；" if zh else "; ").join(notes),
     }

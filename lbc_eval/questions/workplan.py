@@ -148,6 +148,7 @@ def pilot_size(
     power: float = 0.8,
     alpha: float = 0.05,
     share_reached: float | None = None,
+    lang: str = "en",
 ) -> dict:
     """Schools a school-randomised pilot needs to detect the action's plausible effect, with
     every assumption the size rests on.
@@ -156,7 +157,7 @@ def pilot_size(
     was estimated from — 0 below :data:`~lbc_eval.pilot.plan.MIN_SCHOOLS_R2` schools, with a
     note —, share reached, effect in SD, alpha, power, children per school, schools needed,
     the county's school count and the MDE of a pilot randomising all of them, half treated)
-    with ``action``, ``outcome`` and ``basis`` first.
+    with ``action``, ``outcome`` and ``basis`` first; its ``notes`` in ``lang`` (en, zh).
     """
     from lbc_eval.pilot.plan import pilot_plan
 
@@ -170,6 +171,7 @@ def pilot_size(
         power=power,
         alpha=alpha,
         icc_floor=ICC_FLOOR,
+        lang="zh" if lang == "zh" else "en",
     )
     return {"action": action, "outcome": outcome, "basis": basis, **plan}
 
@@ -223,7 +225,7 @@ def actions(ev: Evidence, *, lang: str = "zh", rows: pd.DataFrame | None = None)
         row: dict[str, Any] = {"action": name}
         row.update(_action_evidence(rows, a, key))
         if a in PLAUSIBLE:
-            p = pilot_size(ev, a)
+            p = pilot_size(ev, a, lang="zh" if zh else "en")
             p = {**p, "pilot_outcome": p["outcome"], "pilot_notes": p["notes"]}
             row.update({c: p[c] for c in PILOT_COLUMNS})
         out.append(row)

@@ -127,3 +127,16 @@ def test_checks_line_says_what_failed_from_the_diagnostics():
     assert "Q2: no check could be computed" in en and "Q3: all 2 checks passed" in en
     zh = checks_line(ev, lang="zh")
     assert "Q1：未通过：前导安慰剂检验" in zh and "Q3：2 项检验全部通过" in zh
+
+
+def test_pilot_notes_follow_the_language(small_ev):
+    """The actions table's notes (e.g. R² not used with few schools) are Chinese in the Chinese
+    table and English in the English one."""
+    import re
+
+    zh = workplan.actions(small_ev, lang="zh")["说明"].dropna()
+    en = workplan.actions(small_ev, lang="en")["pilot_notes"].dropna()
+    assert len(zh) and (zh != "").any()
+    assert not any(re.search(r"[A-Za-z]{4,}", n) for n in zh), list(zh)
+    assert all("R² = 0" in n or not n for n in en)
+    assert any("不采用" in n for n in zh)
