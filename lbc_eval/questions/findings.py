@@ -507,6 +507,11 @@ def zh_spacing(text: str) -> str:
     return _CJK_LATIN.sub(lambda m: " ".join(g for g in m.groups() if g), text)
 
 
+def _both(name: str, make: Any, *args: Any) -> dict[str, str]:
+    """``{name}_zh`` and ``{name}_en`` from one function taking ``lang``."""
+    return {f"{name}_zh": make(*args, lang="zh"), f"{name}_en": make(*args, lang="en")}
+
+
 def _row(**kw: Any) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(COLUMNS, "")
     row.update(estimate=np.nan, conf_low=np.nan, conf_high=np.nan, sesoi=np.nan,
@@ -705,8 +710,7 @@ def dose_findings(dose: Any, *, sd: Mapping[str, float],
               "bad term; the lead placebo checks it")  # fmt: skip
     common = dict(question="Q1", outcome=outcome, population_zh=pop_zh, population_en=pop_en,
                   assumption_zh=ass_zh, assumption_en=ass_en,
-                  checks_zh=checks_text(dose.diagnostics, CHECKS["Q1"], lang="zh"),
-                  checks_en=checks_text(dose.diagnostics, CHECKS["Q1"], lang="en"))  # fmt: skip
+                  **_both("checks", checks_text, dose.diagnostics, CHECKS["Q1"]))  # fmt: skip
     unit = OUTCOME_TEXT[outcome][3] + " per contact"
     rows = [
         _row(
@@ -722,8 +726,7 @@ def dose_findings(dose: Any, *, sd: Mapping[str, float],
             text_zh=zh,
             text_en=en,
             action="pairing",
-            recommendation_zh=recommendation("pairing", v, lang="zh"),
-            recommendation_en=recommendation("pairing", v, lang="en"),
+            **_both("recommendation", recommendation, "pairing", v),
         )  # fmt: skip
     ]
     if "ame_naive" in set(dose.tidy()["term"]):
@@ -794,11 +797,9 @@ def training_findings(training: Any, *, sd: Mapping[str, float],
              unit=OUTCOME_TEXT[outcome][3], estimate=est, conf_low=lo, conf_high=hi, sesoi=s,
              verdict=v, text_zh=zh, text_en=en, population_zh=pop_zh, population_en=pop_en,
              assumption_zh=ass_zh, assumption_en=ass_en,
-             checks_zh=checks_text(training.diagnostics, CHECKS["Q2"], lang="zh"),
-             checks_en=checks_text(training.diagnostics, CHECKS["Q2"], lang="en"),
+             **_both("checks", checks_text, training.diagnostics, CHECKS["Q2"]),
              action="teacher_training",
-             recommendation_zh=recommendation("teacher_training", v, lang="zh"),
-             recommendation_en=recommendation("teacher_training", v, lang="en"))
+             **_both("recommendation", recommendation, "teacher_training", v))
     ], columns=list(COLUMNS))  # fmt: skip
 
 
@@ -886,8 +887,7 @@ def policy_findings(simple: Any, dynamic: Any, *, sd: Mapping[str, float] | None
                          population_zh=base_zh + "；" + clus_zh,
                          population_en=base_en + "; " + clus_en,
                          assumption_zh=ass_zh, assumption_en=ass_en,
-                         checks_zh=checks_text(d, CHECKS["Q3"], lang="zh"),
-                         checks_en=checks_text(d, CHECKS["Q3"], lang="en")))  # fmt: skip
+                         **_both("checks", checks_text, d, CHECKS["Q3"])))  # fmt: skip
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     same = verdicts["simple"] == verdicts["dynamic"]
     action_v = verdicts["dynamic"] if same else "too_imprecise"
