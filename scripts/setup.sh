@@ -17,7 +17,7 @@ fi
 stamp=.venv/.lbc_eval-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
   echo "setup: installing pinned dependencies (requirements.lock)"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev,spark]"
   touch "$stamp"
 fi
 export PATH="$root/.venv/bin:$PATH"
