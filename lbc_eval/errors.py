@@ -20,12 +20,15 @@ class SpecError(LbcEvalError, ValueError):
     ----------
     field : str
         The name of the offending field.
-    message : str
-        What was seen and what is allowed.
+    message : str or object
+        What was seen and what is allowed: text, or a message of the catalogue
+        (:class:`lbc_eval.data.messages.Text`, shown in Chinese; the command line writes it in
+        its ``--lang``).
     """
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: object) -> None:
         self.field = field
+        self.message = message
         super().__init__(f"{field}: {message}")
 
 
@@ -78,6 +81,15 @@ class CollinearityError(EstimationError):
 
 class MissingDataError(EstimationError):
     """No usable rows: the outcome (or another needed column) is missing everywhere it counts."""
+
+
+class OutOfCoreError(EstimationError, NotImplementedError):
+    """An analysis cannot run on a lazy (out-of-core) cohort as asked.
+
+    The message says what to do instead: collect a subset into memory
+    (``LazyCohort.collect(terms=..., columns=...)``), or choose an option that runs in the
+    engine (for instance ``inference="crv1"``).
+    """
 
 
 class FewClustersWarning(LbcEvalWarning):

@@ -17,9 +17,16 @@
     ``--out``/LANG/brief_LANG.html.
 ``lbc-eval scan``
     :func:`lbc_eval.publish.scan.scan`: look for identifying values in files before they are shared.
+``lbc-eval pilot assign | plan | analyse``
+    :func:`lbc_eval.pilot.assign`, :func:`lbc_eval.pilot.plan`, :func:`lbc_eval.pilot.analyse`:
+    randomise next year's pilot, register its analysis, analyse it as registered.
 
-Errors the kit raises on purpose (:class:`~lbc_eval.errors.LbcEvalError`) are printed as
-``lbc-eval: error: <message>`` with exit status 2, like usage errors; there is no traceback.
+Every command takes ``--lang zh`` (the default) or ``--lang en``: the language of what it
+prints and of the files it writes in words (:mod:`lbc_eval.cli.lang`); ``--help`` is in
+English. Errors the kit raises on purpose (:class:`~lbc_eval.errors.LbcEvalError`) are printed
+as ``lbc-eval：错误：<message>`` (``lbc-eval: error: <message>`` with ``--lang en``) with exit
+status 2, like usage errors; there is no traceback. Usage errors are argparse's own, in
+English.
 Importing this module reads no file and imports none of the heavy modules: the commands import
 what they need.
 """
@@ -31,8 +38,10 @@ import sys
 from collections.abc import Sequence
 
 from lbc_eval._version import __version__
-from lbc_eval.cli import ingest, report, synth
+from lbc_eval.cli import ingest, pilot, report, synth
+from lbc_eval.cli.lang import error_text, lang_of
 from lbc_eval.cli.synth import MADE_BY, parse_knob
+from lbc_eval.data.messages import text
 from lbc_eval.errors import LbcEvalError
 
 PROG = "lbc-eval"
@@ -57,12 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
         title="commands",
         dest="command",
         required=True,
-        metavar="{synth,codebook,ingest,template,run,brief,scan}",
+        metavar="{synth,codebook,ingest,template,run,brief,scan,pilot}",
     )
 
     synth.add_parsers(sub)
     ingest.add_parsers(sub)
     report.add_parsers(sub)
+    pilot.add_parsers(sub)
     return parser
 
 
@@ -78,8 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         The exit status: 0 on success, 2 on a usage error or an error of the kit (printed as
-        ``lbc-eval: error: ...`` on stderr), 1 when the operating system refuses a file, 130
-        when interrupted.
+        ``lbc-eval：错误：...`` on stderr, ``lbc-eval: error: ...`` with ``--lang en``), 1 when
+        the operating system refuses a file, 130 when interrupted.
 
     Examples
     --------
@@ -96,14 +106,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors (already printed)
         return exc.code if isinstance(exc.code, int) else 2
+    lang = lang_of(args)
     try:
         return int(args.run(args))
     except LbcEvalError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        message = error_text(exc, lang)
+        print(text("cli.error", lang, prog=PROG, message=message), file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        message = error_text(exc, lang)
+        print(text("cli.error", lang, prog=PROG, message=message), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        print(text("cli.interrupted", lang, prog=PROG), file=sys.stderr)
         return 130

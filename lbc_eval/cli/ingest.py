@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
+from lbc_eval.cli.lang import add_lang, lang_of, say, words
 from lbc_eval.cli.synth import check_out
+from lbc_eval.data.messages import msg
 from lbc_eval.errors import SpecError
 
 # --- ingest and template ------------------------------------------------------------------------
@@ -23,7 +24,7 @@ def _pairs(values: list[str] | None, option: str) -> str | dict[str, str] | None
     for v in values:
         name, sep, value = v.rpartition("=")
         if not sep or not name or not value:
-            raise SpecError(option, f"{v!r} is not FILE=VALUE (or one VALUE for every file)")
+            raise SpecError(option, msg("cli.not_pairs", value=repr(v)))
         out[name] = value
     return out
 
@@ -38,34 +39,28 @@ def _ingest_key(args: argparse.Namespace, out: Path) -> bytes:
 
     if args.synthetic_seed is not None:
         if args.key_file or args.create_key:
-            raise SpecError("--synthetic-seed", "give either --synthetic-seed or --key-file")
+            raise SpecError("--synthetic-seed", msg("cli.seed_or_key"))
         key = synthetic_key(args.synthetic_seed)
-        print(f"note: the public key of synthetic seed {args.synthetic_seed}: synthetic data only")
+        say(args, "cli.synthetic_key", seed=args.synthetic_seed)
     else:
         if args.key_file and out.resolve() in Path(args.key_file).resolve().parents:
-            raise SpecError("--key-file", "the key must not be kept inside the output folder")
+            raise SpecError("--key-file", msg("cli.key_in_out"))
         if args.create_key:
             if not args.key_file:
-                raise SpecError("--create-key", "name the new key file with --key-file PATH")
+                raise SpecError("--create-key", msg("cli.create_key_file"))
             before = None if args.new_key else previous_fingerprint(out)
             if before is not None:
                 raise SpecError(
-                    "--create-key",
-                    f"{out} holds a cohort made with the key of fingerprint {before}; a new key "
-                    "gives every child a new pseudonym. Use that key, or add --new-key if a new "
-                    "key is intended",
+                    "--create-key", msg("cli.create_key_over_cohort", out=out, fingerprint=before)
                 )
             create_key(args.key_file, allow_inside_repo=args.allow_inside_repo)
-            print(
-                f"created key file {args.key_file} (mode 600): keep it safe and outside the "
-                "repository; the same key gives the same pseudonyms next time"
-            )
+            say(args, "cli.created_key", path=args.key_file)
         key = load_key(args.key_file, allow_inside_repo=args.allow_inside_repo)
         if not args.key_file:
-            print(f"using the key in ${KEY_ENV}")
+            say(args, "cli.key_from_env", env=KEY_ENV)
     check_same_key(out, fingerprint(key), new_key=args.new_key)
     if args.new_key:
-        print(f"note: --new-key: the key of fingerprint {fingerprint(key)} gives new pseudonyms")
+        say(args, "cli.new_key", fingerprint=fingerprint(key))
     return key
 
 
@@ -87,6 +82,7 @@ def ingest_command(args: argparse.Namespace) -> int:
     from lbc_eval.ingest import ingest
     from lbc_eval.ingest.keys import check_output
     from lbc_eval.ingest.output import claim_output
+    from lbc_eval.ingest.summary import report_head
 
     out = Path(args.out)
     check_output(out, allow_inside_repo=args.allow_inside_repo)
@@ -105,24 +101,18 @@ def ingest_command(args: argparse.Namespace) -> int:
             on_invalid=args.on_invalid.replace("-", "_"),
             allow_synthetic_ids=not args.reject_synthetic_ids,
             progress=not args.quiet,
+            lang=lang_of(args),
         )
         result.write(
             out, format=args.format, allow_inside_repo=args.allow_inside_repo, new_key=args.new_key
         )
-    text = result.summary()
-    print(text.split("\nfiles with quarantined rows")[0].rstrip())
+    print("\n".join(report_head(result.manifest, lang_of(args))).rstrip())
     print()
-    print(
-        f"written to {out}: cohort ({args.format}), quarantine.csv, warnings.csv, report.csv, "
-        "report.txt, manifest.json"
-    )
+    say(args, "cli.ingest_written", out=out, format=args.format)
     not_read = sum(f["status"] == "failed" for f in result.manifest["files"])
     if not_read or not result.adds_up:
-        print(
-            f"error: {not_read} file(s) not read, rows add up: {'yes' if result.adds_up else 'NO'}"
-            " (see report.txt and quarantine.csv)",
-            file=sys.stderr,
-        )
+        adds_up = words(args, "report.yes" if result.adds_up else "report.no")
+        say(args, "cli.ingest_failed", err=True, files=not_read, adds_up=adds_up)
         return 1
     return 0
 
@@ -143,7 +133,7 @@ def template_command(args: argparse.Namespace) -> int:
     from lbc_eval.ingest import write_template
 
     path = write_template(args.out, school=args.school, term=args.term)
-    print(f"wrote {path}")
+    say(args, "cli.wrote", path=path)
     return 0
 
 
@@ -212,6 +202,7 @@ def _add_ingest(sub: Any) -> None:
     ingest.add_argument("paths", nargs="+", metavar="FILES_OR_DIRS", help="files and folders")
     for flag, options in _INGEST_OPTIONS:
         ingest.add_argument(flag, **options)
+    add_lang(ingest, "messages, of report.txt and of the quarantine and warnings files")
     ingest.set_defaults(run=ingest_command)
 
 
@@ -227,6 +218,7 @@ def _add_template(sub: Any) -> None:
     template.add_argument("--out", required=True, metavar="FILE.xlsx", help="file to write")
     template.add_argument("--school", metavar="ID", help="school code written into the form")
     template.add_argument("--term", metavar="TERM", help="term written into the form (2024-1)")
+    add_lang(template)
     template.set_defaults(run=template_command)
 
 

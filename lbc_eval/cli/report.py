@@ -7,21 +7,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lbc_eval.cli.lang import lang_of, say, words
+from lbc_eval.data.messages import msg
 from lbc_eval.errors import LbcEvalError
 
 
-def _scan_outputs(paths: list[Path]) -> None:
-    """Refuse to finish when an output holds something that identifies a child."""
+def _scan_outputs(paths: list[Path], args: argparse.Namespace | None = None) -> None:
+    """Refuse to finish when an output holds something that identifies a child (each finding,
+    masked, and each unreadable file are listed first)."""
     from lbc_eval.publish.scan import scan
 
     report = scan(paths)
     if report.errors or not report.ok:
-        print(report.summary(), file=sys.stderr)
-        raise LbcEvalError(
-            "the outputs hold values that may identify a child (listed above, masked); do not "
-            "share them. Fix the notebook or the data, then run again"
-        )
-    print(f"scanned {report.files} output file(s): nothing that identifies a child")
+        for f in report.findings:
+            print(f.line(), file=sys.stderr)
+        for path, why in report.errors:
+            print(words(args, "scan.error_line", path=path, why=why), file=sys.stderr)
+        print(report.summary(lang_of(args)), file=sys.stderr)
+        raise LbcEvalError(msg("cli.unsafe_outputs"))
+    say(args, "cli.scanned", files=report.files)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -39,24 +43,25 @@ def run_command(args: argparse.Namespace) -> int:
     )
     path = None
     if not args.no_brief:
-        print(f"brief ({args.lang}): rendering ...", flush=True)
+        say(args, "cli.brief_rendering", lang=args.lang)
         path = brief(out, lang=args.lang, data=args.data, seed=args.seed)
-    _scan_outputs([out])
+    _scan_outputs([out], args)
     total = sum(r.seconds for r in records)
-    print(f"ran {len(records)} notebook(s) in {total:.1f} s; outputs in {out}")
+    say(args, "cli.ran", notebooks=len(records), seconds=f"{total:.1f}", out=out)
     for r in records:
-        print(f"  {r.notebook:<28} {r.seconds:6.1f} s  {r.html}")
+        seconds = words(args, "cli.seconds", seconds=f"{r.seconds:6.1f}")
+        print(f"  {r.notebook:<28} {seconds}  {r.html}")
     if path is not None:
-        _print_brief(path)
+        _print_brief(path, args)
     return 0
 
 
-def _print_brief(path: Path) -> None:
+def _print_brief(path: Path, args: argparse.Namespace | None = None) -> None:
     """The brief's HTML path and, beside it, its Word file."""
-    print(f"brief: {path}")
+    say(args, "cli.brief", path=path)
     word = Path(path).with_suffix(".docx")
     if word.exists():
-        print(f"brief (Word): {word}")
+        say(args, "cli.brief_word", path=word)
 
 
 def brief_command(args: argparse.Namespace) -> int:
@@ -67,8 +72,8 @@ def brief_command(args: argparse.Namespace) -> int:
         _check_cohort(Path(args.data))
     out = _language_folder(args)
     path = brief(out, lang=args.lang, data=args.data, seed=args.seed)
-    _scan_outputs([out])
-    _print_brief(path)
+    _scan_outputs([out], args)
+    _print_brief(path, args)
     return 0
 
 
@@ -111,7 +116,8 @@ def _common() -> argparse.ArgumentParser:
         "--lang",
         choices=["zh", "en", "both"],
         default="zh",
-        help="language of labels and of the brief (default: zh)",
+        help="language of labels, of the brief and of the messages (default: zh; with both, "
+        "the messages are in Chinese)",
     )
     common.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     return common

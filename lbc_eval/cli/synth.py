@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from lbc_eval._version import __version__
+from lbc_eval.cli.lang import add_lang, lang_of, say, words
+from lbc_eval.data.messages import OR, join, msg
 from lbc_eval.errors import CohortFormatError, SpecError
 from lbc_eval.synth.spec import SynthSpec
 
@@ -59,28 +61,34 @@ def parse_knob(text: str) -> tuple[str, Any]:
     name, sep, raw = text.partition("=")
     name, raw = name.strip(), raw.strip()
     if not sep or not name:
-        raise SpecError("--set", f"{text!r} is not of the form KNOB=VALUE, e.g. n_children=300")
+        raise SpecError("--set", msg("cli.knob_form", text=repr(text)))
     knobs = {k["name"]: k for k in SynthSpec.knobs()}
     if name == "seed":
-        raise SpecError("seed", "give the seed with --seed N, not with --set")
+        raise SpecError("seed", msg("cli.seed_in_set"))
     if name not in knobs:
         import difflib
 
         close = difflib.get_close_matches(name, [k for k in knobs if k != "seed"], n=4, cutoff=0.6)
         hint = (
-            f"did you mean {' or '.join(close)}?"
+            msg("cli.unknown_knob_close", close=join(close, OR))
             if close
-            else "the knobs are " + ", ".join(k for k in knobs if k != "seed")
+            else msg("cli.unknown_knob", knobs=", ".join(k for k in knobs if k != "seed"))
         )
-        raise SpecError(name, f"unknown knob; {hint}")
+        raise SpecError(name, hint)
     default = knobs[name]["default"]
     if isinstance(default, tuple):
         parts = raw.split(",")
         if len(parts) != len(default):
+            example = f"{name}={','.join(str(v) for v in default)}"
             raise SpecError(
                 name,
-                f"{raw!r} has {len(parts)} value(s); give {len(default)} comma-separated numbers "
-                f"(father, mother, both), e.g. {name}={','.join(str(v) for v in default)}",
+                msg(
+                    "cli.knob_values",
+                    raw=repr(raw),
+                    count=len(parts),
+                    wanted=len(default),
+                    example=example,
+                ),
             )
         return name, tuple(_number(name, p, whole=False) for p in parts)
     return name, _number(name, raw, whole=isinstance(default, int))
@@ -96,10 +104,10 @@ def _number(name: str, raw: str, *, whole: bool) -> int | float:
     try:
         value = float(raw)
     except ValueError:
-        raise SpecError(name, f"{raw!r} is not a number") from None
+        raise SpecError(name, msg("cli.not_a_number", raw=repr(raw))) from None
     if whole:
         if not value.is_integer():
-            raise SpecError(name, f"{raw!r} must be a whole number")
+            raise SpecError(name, msg("cli.not_whole", raw=repr(raw)))
         return int(value)
     return value
 
@@ -138,10 +146,11 @@ def synth_command(args: argparse.Namespace) -> int:
         messy = out / SCHOOL_FILES if args.messy == _DEFAULT_MESSY else Path(args.messy)
         if messy.resolve() == out.resolve():
             raise SpecError(
-                "--messy",
-                f"{messy} is the cohort folder itself; give another "
-                f"folder or none (default: {out / SCHOOL_FILES})",
+                "--messy", msg("cli.messy_is_out", messy=messy, default=out / SCHOOL_FILES)
             )
+
+    if spec.n_provinces > 1:
+        return _national(args, spec, knobs, out, messy)
 
     from lbc_eval.synth import simulate
     from lbc_eval.synth.export import export_school_files
@@ -151,35 +160,110 @@ def synth_command(args: argparse.Namespace) -> int:
     t1 = time.perf_counter()
     cohort.write(out, format=args.format)
     command = synth_command_line(args, knobs)
-    made_by = (
-        f"# lbc_eval {__version__} made this folder with the command below; run it with OUT set\n"
-        f"# to a new folder to get the same files (`diff -r` shows no difference).\n"
-        f"{synth_command_line(args, knobs, out=OUT_PLACEHOLDER)}\n"
-    )
-    (out / MADE_BY).write_text(made_by, encoding="utf-8")
+    (out / MADE_BY).write_text(_made_by(args, knobs), encoding="utf-8")
     t2 = time.perf_counter()
     files: list[Path] = []
     if messy is not None:
         files = export_school_files(cohort, messy, seed=args.seed, progress=not args.quiet)
     t3 = time.perf_counter()
 
+    _print_summary(cohort, args)
+    print()
+    say(args, "cli.synth_cohort", out=out, format=args.format)
+    if messy is not None:
+        say(args, "cli.synth_files", folder=messy, files=len(files))
+    elif (out / SCHOOL_FILES).exists():
+        say(args, "cli.synth_stale", folder=out / SCHOOL_FILES)
+    more = "" if messy is None else words(args, "cli.synth_took_files", seconds=f"{t3 - t2:.1f}")
+    say(
+        args,
+        "cli.synth_took",
+        total=f"{t3 - t0:.1f}",
+        simulate=f"{t1 - t0:.1f}",
+        write=f"{t2 - t1:.1f}",
+        files=more,
+    )
+    say(args, "cli.synth_reproduce", command=command)
+    return 0
+
+
+def _print_summary(cohort: Any, args: argparse.Namespace) -> None:
+    """The cohort's summary table, each figure by its label in the command's language."""
+    from lbc_eval.data.labels import value_label
+
     summary = cohort.summary()
-    width = int(summary["figure"].str.len().max())
-    for figure, value in summary.itertuples(index=False):
+    lang = lang_of(args)
+    shown = [
+        f"{words(args, 'cli.exits')}{value_label('exit_reason', f[7:], lang)}"
+        if f.startswith("exits: ")
+        else value_label("figure", f, lang)
+        for f in summary["figure"]
+    ]
+    width = max(_width(f) for f in shown)
+    for figure, value in zip(shown, summary["value"], strict=True):
+        print(f"{figure}{' ' * (width - _width(figure))}  {value}")
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (Chinese characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _made_by(args: argparse.Namespace, knobs: dict[str, Any]) -> str:
+    return (
+        f"# lbc_eval {__version__} made this folder with the command below; run it with OUT set\n"
+        f"# to a new folder to get the same files (`diff -r` shows no difference).\n"
+        f"{synth_command_line(args, knobs, out=OUT_PLACEHOLDER)}\n"
+    )
+
+
+def _national(
+    args: argparse.Namespace,
+    spec: SynthSpec,
+    knobs: dict[str, Any],
+    out: Path,
+    messy: Path | None,
+) -> int:
+    """``lbc-eval synth`` of a national spec: provinces streamed to disk, then a summary from
+    ``cohort.json`` and ``truth.json`` (the panel is never in memory)."""
+    if args.format != "parquet":
+        raise SpecError(
+            "--format", "a national cohort is written as Parquet only (partitioned by term "
+            "and province); leave out --format or give --format parquet"
+        )  # fmt: skip
+    if messy is not None:
+        raise SpecError(
+            "--messy", "school files are written from a county or province cohort, not a "
+            "national one; run lbc-eval synth --preset province --messy"
+        )  # fmt: skip
+    import json
+
+    from lbc_eval.synth import write_national
+
+    t0 = time.perf_counter()
+    write_national(spec, out, progress=not args.quiet)
+    (out / MADE_BY).write_text(_made_by(args, knobs), encoding="utf-8")
+    took = time.perf_counter() - t0
+    meta = json.loads((out / "cohort.json").read_text(encoding="utf-8"))
+    truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))
+    parts = truth["provinces"]
+    rows = [
+        ("provinces", f"{len(parts)} ({parts[0]['province']} .. {parts[-1]['province']})"),
+        ("children", f"{sum(p['children'] for p in parts):,}"),
+        ("child-terms", f"{meta['tables']['panel']:,}"),
+        ("terms", f"{meta['terms'][0]} .. {meta['terms'][-1]} ({len(meta['terms'])})"),
+        ("school-years", f"{meta['tables']['schools']:,}"),
+        ("destinations", f"{meta['tables']['destinations']:,}"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for figure, value in rows:
         print(f"{figure:<{width}}  {value}")
     print()
-    print(f"cohort:       {out} ({args.format})")
-    if messy is not None:
-        print(f"school files: {messy} ({len(files)} files)")
-    elif (out / SCHOOL_FILES).exists():
-        print(
-            f"note: {out / SCHOOL_FILES} is left from an earlier run; it does not match this cohort"
-        )
-    timing = f"simulate {t1 - t0:.1f} s, write {t2 - t1:.1f} s"
-    if messy is not None:
-        timing += f", school files {t3 - t2:.1f} s"
-    print(f"took {t3 - t0:.1f} s ({timing})")
-    print(f"reproduce:    {command}")
+    print(f"cohort:       {out} (parquet, one file per term and province)")
+    print(f"took {took:.1f} s ({meta['tables']['panel'] / took:,.0f} child-terms/s)")
+    print(f"reproduce:    {synth_command_line(args, knobs)}")
     return 0
 
 
@@ -226,11 +310,9 @@ def synth_command_line(
 def check_out(out: Path) -> None:
     """Fail before simulating (minutes at province scale) if ``write`` would refuse ``out``."""
     if out.exists() and not out.is_dir():
-        raise CohortFormatError(f"{out} exists and is not a folder")
+        raise CohortFormatError(msg("cli.out_not_folder", out=out))
     if out.is_dir() and any(out.iterdir()) and not (out / "cohort.json").exists():
-        raise CohortFormatError(
-            f"{out} is not empty and holds no cohort; choose an empty or new folder"
-        )
+        raise CohortFormatError(msg("cli.out_not_cohort", out=out))
 
 
 def codebook_command(args: argparse.Namespace) -> int:
@@ -254,7 +336,7 @@ def codebook_command(args: argparse.Namespace) -> int:
     knobs.write_text(SynthSpec.knobs_markdown(), encoding="utf-8")
     paths.append(knobs)
     for p in paths:
-        print(f"wrote {p}")
+        say(args, "cli.wrote", path=p)
     return 0
 
 
@@ -276,6 +358,8 @@ def _add_synth(sub: Any) -> None:
         "  lbc-eval synth --preset small --seed 3 --out out/s3 --set n_children=500 "
         "--set gap_math=-0.02,-0.02,-0.15\n"
         "  lbc-eval synth --preset small --seed 3 --out out/s3 --messy\n"
+        "  lbc-eval synth --preset national --seed 3 --out /data/national "
+        "--set n_provinces=4\n"
         "The knobs, their ranges and sources: lbc_eval.SynthSpec.knobs() or docs/knobs.md.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -283,7 +367,9 @@ def _add_synth(sub: Any) -> None:
         "--preset",
         required=True,
         choices=list(SynthSpec.PRESETS),
-        help="size of the county: small (3,000 children), county (30,000), province (1,000,000)",
+        help="size of the cohort: small (3,000 children), county (30,000), province "
+        "(1,000,000), national (14 provinces of 1,000,000, written province by province; "
+        "about 107 million child-terms)",
     )
     synth.add_argument(
         "--seed",
@@ -321,6 +407,7 @@ def _add_synth(sub: Any) -> None:
         "--set gap_math=-0.02,-0.02,-0.15 (repeatable)",
     )
     synth.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_lang(synth)
     synth.set_defaults(run=synth_command)
 
 
@@ -333,4 +420,5 @@ def _add_codebook(sub: Any) -> None:
         "lbc-eval codebook --out docs).",
     )
     codebook.add_argument("--out", required=True, metavar="DIR", help="folder to write to")
+    add_lang(codebook)
     codebook.set_defaults(run=codebook_command)

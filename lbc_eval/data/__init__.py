@@ -6,6 +6,10 @@
     term labels (``2024-1``) <-> index <-> academic year <-> semester, in one place;
 ``labels``
     display labels in Chinese and English;
+``messages``
+    the catalogue of messages a person reads (ingest's reasons and messages, the command
+    line's lines, the estimators' notes), Chinese and English side by side
+    (``messages_ingest``, ``messages_output``, ``messages_cli``, ``messages_notes``);
 ``ids``
     resident-ID checksums, synthetic IDs (province 99), keyed pseudonyms;
 ``cohort``

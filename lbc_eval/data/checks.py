@@ -12,8 +12,10 @@ The rules (rule codes in brackets, as in :attr:`Problem.rule`):
 
 folder, from what ``cohort.json`` records
     the storage is ``parquet`` or ``csv`` [``storage``]; every term listed has its partition
-    ``panel/term=YYYY-S/part-0.parquet`` [``missing_partition``] and every partition is listed,
-    named like a term and holds only ``part-0.parquet`` [``unlisted_partition``]; the rows of
+    ``panel/term=YYYY-S/part-0.parquet`` (or one ``part-{part}.parquet`` for each of the
+    ``parts`` that ``cohort.json`` lists: a national cohort's provinces)
+    [``missing_partition``] and every partition is listed, named like a term and holds only
+    those files [``unlisted_partition``]; the rows of
     ``panel``, ``schools`` and ``destinations`` are as many as recorded [``row_count``]; in CSV
     the panel's terms are those listed [``terms``]; a cohort recorded as synthetic has its
     ``truth.json``, one recorded as real has no ``roster.parquet`` (placeholder names and
@@ -162,7 +164,24 @@ def check_meta(meta: Mapping[str, Any]) -> list[Problem]:
         isinstance(terms, list) and all(TERM_PATTERN.match(str(t)) for t in terms)
     ):
         out.append(Problem("cohort.json", None, "terms", "'terms' must list terms like '2024-1'"))
+    parts = meta.get("parts")
+    if parts is not None and not (
+        isinstance(parts, list) and parts and all(_PART.fullmatch(str(p)) for p in parts)
+    ):
+        out.append(Problem("cohort.json", None, "parts", "'parts' must list part names like 'P01'"))
     return out
+
+
+#: A part of a term's partition: ``part-{name}.parquet``.
+_PART = re.compile(r"[A-Za-z0-9_]+")
+
+
+def part_files(meta: Mapping[str, Any]) -> list[str]:
+    """The files each term's partition holds: ``part-0.parquet``, or one per listed part."""
+    parts = meta.get("parts")
+    if not (isinstance(parts, list) and parts and all(_PART.fullmatch(str(p)) for p in parts)):
+        parts = ["0"]
+    return [f"part-{p}.parquet" for p in parts]
 
 
 def check_partitions(folder: Path, meta: Mapping[str, Any]) -> list[Problem]:
@@ -171,6 +190,7 @@ def check_partitions(folder: Path, meta: Mapping[str, Any]) -> list[Problem]:
     listed = meta.get("terms")
     listed = set(map(str, listed)) if isinstance(listed, list) else None
     panel = folder / "panel"
+    files = part_files(meta)
     for d in sorted(panel.iterdir()) if panel.is_dir() else []:
         if d.name.startswith((".", "_")):  # hidden, by the Hive convention
             continue
@@ -186,26 +206,24 @@ def check_partitions(folder: Path, meta: Mapping[str, Any]) -> list[Problem]:
         if listed is not None and term not in listed:
             out.append(Problem(rel, None, "unlisted_partition", "a term cohort.json does not list"))
         for f in sorted(d.iterdir()):
-            if f.name != "part-0.parquet" and not f.name.startswith((".", "_")):
+            if f.name not in files and not f.name.startswith((".", "_")):
+                detail = (
+                    "not read: a partition holds one file, part-0.parquet"
+                    if files == ["part-0.parquet"]
+                    else "a file that cohort.json's 'parts' do not list"
+                )
+                out.append(Problem(f"{rel}/{f.name}", None, "unlisted_partition", detail))
+    for term in sorted(listed or ()):
+        for name in files:
+            if not (folder / "panel" / f"term={term}" / name).is_file():
                 out.append(
                     Problem(
-                        f"{rel}/{f.name}",
+                        f"panel/term={term}/{name}",
                         None,
-                        "unlisted_partition",
-                        "not read: a partition holds one file, part-0.parquet",
+                        "missing_partition",
+                        "missing, though cohort.json lists the term",
                     )
                 )
-    for term in sorted(listed or ()):
-        f = folder / "panel" / f"term={term}" / "part-0.parquet"
-        if not f.is_file():
-            out.append(
-                Problem(
-                    f"panel/term={term}/part-0.parquet",
-                    None,
-                    "missing_partition",
-                    "missing, though cohort.json lists the term",
-                )
-            )
     return out
 
 

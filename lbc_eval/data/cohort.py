@@ -3,7 +3,9 @@
 On disk a cohort is a folder::
 
     cohort.json                     what is inside, kit and codebook versions
-    panel/term=2024-1/part-0.parquet  one partition per term (Hive layout, term not repeated)
+    panel/term=2024-1/part-0.parquet  one partition per term (Hive layout, term not repeated);
+                                    a national cohort has part-P01.parquet, … instead, one per
+                                    province (the "parts" of cohort.json)
     schools.parquet
     destinations.parquet
     truth.json                      synthetic cohorts only
@@ -22,7 +24,7 @@ import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -37,6 +39,9 @@ from lbc_eval.data.resources import example_path
 from lbc_eval.data.terms import PATTERN as TERM_PATTERN
 from lbc_eval.data.terms import ordered_terms, term_index
 from lbc_eval.errors import CohortFormatError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lbc_eval.data.lazy import LazyCohort
 
 Format = Literal["parquet", "csv"]
 _TABLES = ("schools", "destinations")
@@ -250,25 +255,65 @@ def _conform(frame: pd.DataFrame, table: Table, strict: bool) -> pd.DataFrame:
     return pd.concat([result, frame[extra]], axis=1) if extra else result
 
 
-def _panel_partitions(path: Path) -> list[tuple[str, Path]]:
-    """(term, file) of the panel's partitions on disk, in time order (malformed names left out)."""
+def _panel_partitions(path: Path, files: list[str] | None = None) -> list[tuple[str, Path]]:
+    """(term, file) of the panel's files on disk, in time order (malformed names left out).
+
+    A term's partition holds ``part-0.parquet`` (:meth:`Cohort.write`), or one file per part
+    that ``cohort.json`` lists under ``parts`` (a national cohort: ``part-P01.parquet``, …,
+    one per province), in the order of their names. ``files``: only these names
+    (:func:`lbc_eval.data.checks.part_files`); default every ``part-*.parquet``.
+    """
     found = []
     for d in (path / "panel").glob("term=*"):
         term = d.name.split("=", 1)[1]
-        f = d / "part-0.parquet"
-        if TERM_PATTERN.match(term) and f.is_file():
-            found.append((int(term_index(term)[0]), term, f))
+        if TERM_PATTERN.match(term):
+            found += [
+                (int(term_index(term)[0]), term, f)
+                for f in d.glob("part-*.parquet")
+                if files is None or f.name in files
+            ]
     return [(term, f) for _, term, f in sorted(found)]
+
+
+@overload
+def read_cohort(
+    path: str | Path,
+    *,
+    engine: Literal["pandas"] = ...,
+    columns: list[str] | None = ...,
+    terms: list[str] | None = ...,
+    validate: bool = ...,
+    connection: Any = ...,
+) -> Cohort: ...
+
+
+@overload
+def read_cohort(
+    path: str | Path,
+    *,
+    engine: Literal["duckdb", "spark"],
+    columns: list[str] | None = ...,
+    terms: list[str] | None = ...,
+    validate: bool = ...,
+    connection: Any = ...,
+) -> LazyCohort: ...
 
 
 def read_cohort(
     path: str | Path,
     *,
+    engine: Literal["pandas", "duckdb", "spark"] = "pandas",
     columns: list[str] | None = None,
     terms: list[str] | None = None,
     validate: bool = True,
-) -> Cohort:
+    connection: Any = None,
+) -> Cohort | LazyCohort:
     """Read a cohort folder written by :meth:`Cohort.write` (or by ``lbc-eval synth``/``ingest``).
+
+    ``engine="pandas"`` (default) reads it into memory as a :class:`Cohort`; ``"duckdb"`` or
+    ``"spark"`` returns a :class:`~lbc_eval.data.lazy.LazyCohort` whose tables stay on disk
+    and are computed by that engine (see :mod:`lbc_eval.data.lazy`: a lazy read checks only
+    what the Parquet footers tell, not the rows).
 
     What is read is checked against the codebook and ``cohort.json`` (the rules are listed in
     :mod:`lbc_eval.data.checks`): columns present and of their type, numbers in range,
@@ -282,6 +327,8 @@ def read_cohort(
     ----------
     path : str or Path
         The folder.
+    engine : {"pandas", "duckdb", "spark"}
+        In memory (default), or lazy on DuckDB (embedded, out of core) or Spark.
     columns : list of str, optional
         Read only these panel columns (plus ``term``): columnar reads for province-scale data.
         Only the columns read are checked (the required ones must still be in every file).
@@ -291,6 +338,9 @@ def read_cohort(
         Check the files (default). ``False`` skips the checks for speed and reads what is there:
         a missing partition is left out, a missing column is all-missing, and a column that
         does not take its codebook dtype keeps the one it was stored with.
+    connection : ibis backend, optional
+        Lazy engines only: the backend to read into, from :func:`lbc_eval.data.lazy.connect`
+        (to set DuckDB's memory limit and threads, or to use a cluster's Spark session).
 
     Raises
     ------
@@ -302,6 +352,11 @@ def read_cohort(
         No ``cohort.json``, another codebook's major version, a table file missing or
         unreadable.
     """
+    if engine != "pandas":
+        from lbc_eval.data import lazy
+
+        return lazy.open_cohort(path, engine, columns=columns, terms=terms, validate=validate,
+                                connection=connection, make=Cohort)  # type: ignore[arg-type]  # fmt: skip
     path = Path(path)
     meta_path = path / "cohort.json"
     if not meta_path.exists():
@@ -344,8 +399,9 @@ def read_cohort(
             problems += checks.check_partitions(path, meta)
         frames, segments, per_file, start = [], [], [], 0
         file_problems["panel"] = []
-        for term, f in _panel_partitions(path):
-            rel = f"panel/term={term}/part-0.parquet"
+        files = checks.part_files(meta)
+        for term, f in _panel_partitions(path, files):
+            rel = f"panel/term={term}/{f.name}"
             if terms is not None and term not in terms:
                 if validate:
                     per_file.append((term, pq.read_metadata(f).num_rows))
@@ -369,7 +425,11 @@ def read_cohort(
             raise CohortFormatError(f"{path}/panel holds no partition for the terms asked for")
         panel = pd.concat(frames, ignore_index=True)
         total = sum(k for _, k in per_file)
-        counts = {"panel": ("panel/term=*/part-0.parquet", total, sorted(per_file))}
+        per_term: dict[str, int] = {}
+        for term, k in per_file:
+            per_term[term] = per_term.get(term, 0) + k
+        pattern = f"panel/term=*/{files[0] if len(files) == 1 else 'part-*.parquet'}"
+        counts = {"panel": (pattern, total, sorted(per_term.items()))}
         other = {}
         for name in _TABLES:
             frame, _ = _read_file(path, f"{name}.parquet", None)

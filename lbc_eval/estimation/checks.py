@@ -26,17 +26,23 @@ def check_option(name: str, value: Any, allowed: Sequence[Any]) -> None:
         raise SpecError(name, f"got {value!r}; allowed: {', '.join(map(repr, allowed))}")
 
 
-def check_columns(data: pd.DataFrame, roles: Mapping[str, Columns | None]) -> None:
-    """Raise :class:`UnknownColumnError` for the first column named in ``roles`` not in data."""
-    if not isinstance(data, pd.DataFrame):
+def check_columns(data: Any, roles: Mapping[str, Columns | None]) -> None:
+    """Raise :class:`UnknownColumnError` for the first column named in ``roles`` not in data
+    (a pandas DataFrame, or an Ibis table of a lazy cohort)."""
+    if not isinstance(data, pd.DataFrame) and not _is_ibis_table(data):
         raise EstimationError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    columns = list(data.columns)
     for role, cols in roles.items():
         for c in as_list(cols):
-            if c not in data.columns:
-                close = difflib.get_close_matches(str(c), [str(x) for x in data.columns], n=3)
+            if c not in columns:
+                close = difflib.get_close_matches(str(c), [str(x) for x in columns], n=3)
                 hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
                 raise UnknownColumnError(
-                    f"{role} column {c!r} is not in the data ({data.shape[1]} columns: "
-                    f"{', '.join(map(str, list(data.columns)[:12]))}"
-                    f"{', ...' if data.shape[1] > 12 else ''}){hint}"
+                    f"{role} column {c!r} is not in the data ({len(columns)} columns: "
+                    f"{', '.join(map(str, columns[:12]))}"
+                    f"{', ...' if len(columns) > 12 else ''}){hint}"
                 )
+
+
+def _is_ibis_table(data: Any) -> bool:
+    return type(data).__module__.startswith("ibis.") and hasattr(data, "schema")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from lbc_eval.errors import (
     SpecError,
 )
 from lbc_eval.estimation.checks import Columns, as_list, check_columns, check_option
+from lbc_eval.estimation.fe_lazy import fit_fe_lazy, lazy_table
 from lbc_eval.estimation.inference.rule import BootOptions, Inference, linear_rows
 from lbc_eval.estimation.inference.wild import BOOT_WEIGHTS, BootWeights
 from lbc_eval.estimation.results import Result
@@ -265,7 +267,7 @@ def check_treatment_varies(X: pd.DataFrame, names: Sequence[str]) -> None:
 
 
 def fit_fe(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Any,
     *,
     outcome: str,
     treatment: Columns,
@@ -286,8 +288,12 @@ def fit_fe(
 
     Parameters
     ----------
-    data : DataFrame
-        One row per unit and period (e.g. the cohort ``panel``).
+    data : DataFrame, Ibis table or LazyCohort
+        One row per unit and period (e.g. the cohort ``panel``). An Ibis table (a
+        :class:`~lbc_eval.data.lazy.LazyCohort`'s ``panel``, or the cohort itself) is fitted
+        out of core, in its engine: the same result to rounding, from per-cluster moments
+        (:mod:`lbc_eval.estimation.fe_lazy`; one fixed effect swept out, the others as
+        dummies, so at most one of them may have many levels).
     outcome : str
     treatment : str or list of str
         Numeric regressors whose effects are reported first.
@@ -355,6 +361,12 @@ def fit_fe(
     >>> lbc_eval.fit_fe(c.panel, outcome="math", treatment="tutoring_hours",
     ...                 unit="student_id", time="term", cluster="school_id")  # doctest: +SKIP
     """
+    if lazy_table(data) is not None:  # an Ibis table or a lazy cohort: moments in the engine
+        return fit_fe_lazy(data, outcome=outcome, treatment=treatment, unit=unit, time=time,
+                           cluster=cluster, controls=controls, fixed_effects=fixed_effects,
+                           weights=weights, inference=inference, alpha=alpha, reps=reps,
+                           boot_weights=boot_weights, seed=seed,
+                           drop_singletons=drop_singletons)  # fmt: skip
     treatments, ctrl = as_list(treatment), as_list(controls)
     fes = [*as_list(unit), *as_list(time), *as_list(fixed_effects)]
     clusters = as_list(cluster) if cluster is not None else as_list(unit)

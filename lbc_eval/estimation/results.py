@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from lbc_eval.errors import EstimationError
 from lbc_eval.estimation.within import WithinFit
 
 TIDY_COLUMNS: tuple[str, ...] = (
@@ -236,6 +237,20 @@ class Result:
     def with_table(self, table: pd.DataFrame, **changes: Any) -> Result:
         """A copy with another tidy table (and any other field changed)."""
         return replace(self, table=table, **changes)
+
+    def without_fits(self, *, keep: Sequence[str] = ()) -> Result:
+        """A copy without the fits behind it: ``raw`` is None and ``tests`` holds only the
+        rows in ``keep`` (those that :func:`lbc_eval.adjust_pvalues` or
+        :func:`lbc_eval.wild_bootstrap` will re-test). The table, notes, diagnostics, tables
+        and truth stay. On a province every within fit holds its design and demeaned arrays,
+        hundreds of megabytes: a notebook that keeps several results keeps them this way."""
+        unknown = [t for t in keep if t not in self.tests]
+        if unknown:
+            raise EstimationError(
+                f"no fit behind {', '.join(map(repr, unknown))}; this result re-tests "
+                f"{', '.join(self.tests) or 'no row'}"
+            )
+        return replace(self, raw=None, tests={t: self.tests[t] for t in keep})
 
     # --- reading --------------------------------------------------------------------------------
 

@@ -35,10 +35,15 @@ import pandas as pd
 from scipy import linalg, sparse
 
 from lbc_eval.errors import CollinearityError, EstimationError, NoVariationError
+from lbc_eval.estimation.sweep import Sweep
 
 #: Convergence tolerance of the alternating projections, relative to each column's scale
 #: (tight: the bootstrap reuses them); see :func:`demean`.
 DEMEAN_TOL = 1e-10
+#: Rows from which :func:`demean` sweeps the fixed effects out in closed form
+#: (:mod:`lbc_eval.estimation.sweep`) when one has many levels and the others few. Below, the
+#: alternating projections, whose results every county-sized output was computed with.
+CLOSED_FORM_ROWS = 1_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,6 +160,12 @@ def demean(z: np.ndarray, fe: np.ndarray, weights: np.ndarray | None) -> np.ndar
     error is larger) and one in the millionths stops after two sweeps, however far from
     converged. Here :math:`M_D(cz) = c\,M_D z` to rounding for any scale :math:`c`.
 
+    From :data:`CLOSED_FORM_ROWS` rows (a province), when one fixed effect has many levels and
+    the others few (children and terms, schools and years), the projection is computed in
+    closed form instead (:class:`lbc_eval.estimation.sweep.Sweep`): exact rather than
+    converged to a tolerance, and a few passes over the rows instead of tens; the two agree to
+    the tolerance (``tests/estimation/test_sweep.py``).
+
     Raises :class:`~lbc_eval.errors.EstimationError` for a non-finite value (callers drop
     such rows first, see :func:`lbc_eval.estimation.fe.make_design`).
     """
@@ -165,7 +176,13 @@ def demean(z: np.ndarray, fe: np.ndarray, weights: np.ndarray | None) -> np.ndar
     _check_finite(z2)
     w = np.ones(z2.shape[0]) if weights is None else weights
     out = z2 - (w @ z2) / w.sum()
-    if not (fe.shape[1] == 1 and not fe[:, 0].any()):
+    closed = None
+    if z2.shape[0] >= CLOSED_FORM_ROWS and not (fe.shape[1] == 1 and not fe[:, 0].any()):
+        sweep = Sweep.of(fe, weights)
+        closed = sweep.demean(out) if sweep is not None else None
+    if closed is not None:
+        out = closed
+    elif not (fe.shape[1] == 1 and not fe[:, 0].any()):
         from pyfixest.estimation import demean as _demean
 
         sd = np.sqrt((w @ out**2) / w.sum())

@@ -32,12 +32,17 @@ The stages, one module each:
 ``keys``
     the key file, its strength and permissions, the refusal to write inside a git working tree
     or over a cohort made with another key;
-``output``
+``output``, ``summary``
     the report, the manifest and the files written by :meth:`IngestResult.write`;
+    ``report.txt`` in words;
 ``template``
     the Excel survey form schools should fill in.
 
 The package itself is callable: ``lbc_eval.ingest(paths, key=...)`` is :func:`ingest`.
+
+Messages (of the quarantine, the warnings, ``report.txt`` and the errors) are in Chinese by
+default and in English with ``lang="en"``; reason codes, columns and file names stay as they
+are. The words are in the kit's catalogue, :mod:`lbc_eval.data.messages`.
 
 Examples
 --------
@@ -66,6 +71,7 @@ from typing import Any
 
 import pandas as pd
 
+from lbc_eval.data.messages import check_lang, msg, text
 from lbc_eval.errors import IngestError, SpecError
 from lbc_eval.ingest.files import _lookup, read_file
 from lbc_eval.ingest.header import HEADER_SEARCH_ROWS
@@ -79,9 +85,10 @@ from lbc_eval.ingest.keys import (
     load_key,
 )
 from lbc_eval.ingest.link import link
-from lbc_eval.ingest.output import build_manifest, build_report, report_text, write_outputs
+from lbc_eval.ingest.output import build_manifest, build_report, write_outputs
 from lbc_eval.ingest.problems import REASONS, Problems
 from lbc_eval.ingest.read import ENGINES, Engine, display_names, find_inputs, read_source
+from lbc_eval.ingest.summary import report_text
 from lbc_eval.ingest.validate import OnInvalid, Options
 
 __all__ = [
@@ -107,19 +114,23 @@ class IngestResult:
         ``panel``, ``schools`` and ``destinations`` in codebook form (no truth, no roster).
     problems : DataFrame
         Every listed problem: ``file, sheet, row, cell, column, header, value, reason,
-        severity, message`` (``value`` masked where it could identify a child). File-level
-        problems have no row.
+        severity, message`` (``value`` masked where it could identify a child; ``message`` in
+        ``lang``). File-level problems have no row.
     report : DataFrame
         Counts per ``file, severity, reason, column`` (fixes included).
     manifest : dict
         Inputs (SHA-256, rows read, accepted, quarantined), versions, options, key
         fingerprint and time (see :func:`lbc_eval.ingest.output.build_manifest`).
+    lang : {"zh", "en"}
+        The language of the messages, of :meth:`summary` and of the files :meth:`write`
+        writes.
     """
 
     cohort: Any
     problems: pd.DataFrame
     report: pd.DataFrame
     manifest: dict[str, Any]
+    lang: str = "zh"
 
     @property
     def quarantine(self) -> pd.DataFrame:
@@ -152,8 +163,8 @@ class IngestResult:
         return bool(self.manifest["totals"]["adds_up"])
 
     def summary(self) -> str:
-        """The human-readable report (as written to ``report.txt``)."""
-        return report_text(self.manifest, self.report)
+        """The human-readable report (as written to ``report.txt``), in :attr:`lang`."""
+        return report_text(self.manifest, self.report, self.lang)
 
     def write(
         self,
@@ -188,10 +199,8 @@ class IngestResult:
         if len(q):
             counts = q["reason"].value_counts().sort_index()
             text = ", ".join(f"{r} {k}" for r, k in counts.items())
-            raise IngestError(
-                f"{self.manifest['totals']['rows_quarantined']} row(s) quarantined ({text}); "
-                "see result.quarantine or quarantine.csv"
-            )
+            rows = self.manifest["totals"]["rows_quarantined"]
+            raise IngestError(msg("ingest.quarantined", rows=rows, counts=text))
 
     def __repr__(self) -> str:
         t = self.manifest["totals"]
@@ -213,6 +222,7 @@ def ingest(
     on_invalid: OnInvalid = "quarantine",
     allow_synthetic_ids: bool = True,
     progress: bool = False,
+    lang: str = "zh",
 ) -> IngestResult:
     """Ingest school workbooks and the bureau's tables into a pseudonymised cohort.
 
@@ -250,6 +260,9 @@ def ingest(
         Accept resident IDs with the synthetic province code 99 (the kit's synthetic data).
     progress : bool
         Show a progress bar over the files.
+    lang : {"zh", "en"}
+        The language of the messages in ``problems``, of the report and of the files written
+        (Chinese by default).
 
     Returns
     -------
@@ -268,12 +281,13 @@ def ingest(
         raise SpecError("on_invalid", f"must be 'quarantine' or 'set_missing', not {on_invalid!r}")
     if not isinstance(key, bytes | bytearray) or len(key) < 16:
         raise SpecError("key", "must be at least 16 bytes (see lbc_eval.ingest.load_key)")
+    check_lang(lang)
     started = time.time()
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     files, ignored = find_inputs(paths)
     if not files:
-        raise IngestError("no .xlsx, .xls or .csv file found in the paths given")
+        raise IngestError(msg("ingest.no_files"))
     names = display_names(files)
     opts = Options(key=bytes(key), on_invalid=on_invalid, allow_synthetic_ids=allow_synthetic_ids)
     problems = Problems()
@@ -285,7 +299,7 @@ def ingest(
         opts,
         parts,
         engine,
-        progress,
+        text("ingest.progress", lang) if progress else None,
         school=school,
         term=term,
         student_no_header=student_no_header,
@@ -299,7 +313,7 @@ def ingest(
         schools=tables["schools"].drop(columns=["_file", "_sheet", "_row"]),
         destinations=tables["destinations"].drop(columns=["_file", "_sheet", "_row"]),
     )
-    frame = problems.frame()
+    frame = problems.frame(lang)
     manifest = build_manifest(
         stats,
         tables,
@@ -317,7 +331,7 @@ def ingest(
         key_fingerprint=fingerprint(bytes(key)),
         started=started,
     )
-    return IngestResult(cohort=cohort, problems=frame, report=report, manifest=manifest)
+    return IngestResult(cohort=cohort, problems=frame, report=report, manifest=manifest, lang=lang)
 
 
 def _read_all(
@@ -327,20 +341,21 @@ def _read_all(
     opts: Options,
     parts: list[Any],
     engine: Engine,
-    progress: bool,
+    progress: str | None,
     *,
     school: Any,
     term: Any,
     student_no_header: Any,
 ) -> list[dict[str, Any]]:
-    """Read, check and validate every file (the parts go to ``parts``); their manifest entries."""
+    """Read, check and validate every file (the parts go to ``parts``); their manifest entries.
+    ``progress``: the label of a progress bar over the files (None: no bar)."""
     stats = []
     seen: dict[str, str] = {}
     iterator: Iterable[Path] = files
     if progress:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(files, desc="ingesting", unit="file")
+        iterator = tqdm(files, desc=progress, unit="file")
     for path in iterator:
         src = read_source(path, names[path], engine=engine)
         header = _lookup(student_no_header, src)

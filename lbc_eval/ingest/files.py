@@ -31,8 +31,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from lbc_eval.data.messages import Bi, msg
 from lbc_eval.ingest.form import tables_in
 from lbc_eval.ingest.header import used_rows
+from lbc_eval.ingest.messages import KIND_TABLE, column_name
 from lbc_eval.ingest.problems import Problems, looks_identifying
 from lbc_eval.ingest.read import Source
 from lbc_eval.ingest.terms import find_term
@@ -68,7 +70,7 @@ def read_file(
         "rows_hidden": 0,
     }
     if src.failure is not None:
-        problems.add(src.failure.reason, str(src.failure), file=src.name)
+        problems.add(src.failure.reason, src.failure.text, file=src.name)
         stat["status"] = "failed"
         return stat
     duplicate_of = seen.get(src.sha256)
@@ -84,7 +86,7 @@ def read_file(
             stat["rows_skipped"] += k
             problems.add(
                 "sheet_skipped",
-                f"sheet without a table ({k} non-blank rows) was not read",
+                msg("ingest.sheet_skipped", rows=k),
                 file=src.name,
                 sheet=sheet.name,
             )
@@ -100,7 +102,7 @@ def read_file(
                 for r, _ in table.data:
                     problems.add(
                         "duplicate_file",
-                        f"the same bytes as {duplicate_of}; not read again",
+                        msg("ingest.duplicate_file", file=duplicate_of),
                         file=src.name,
                         sheet=table.sheet,
                         row=r,
@@ -122,7 +124,11 @@ def _no_table(src: Source, stat: dict[str, Any], problems: Problems) -> None:
                 stat["rows_blank"] += 1
             else:
                 problems.add(
-                    "header_not_found", _NO_HEADER, file=src.name, sheet=sheet.name, row=i + 1
+                    "header_not_found",
+                    msg("ingest.header_not_found"),
+                    file=src.name,
+                    sheet=sheet.name,
+                    row=i + 1,
                 )
             stat["rows_read"] += 1
 
@@ -137,25 +143,17 @@ def _hidden_sheets(src: Source, stat: dict[str, Any], problems: Problems) -> Non
             n = len(tables[0].data)
             problems.add(
                 "sheet_hidden",
-                f"a hidden sheet with a table ({n} data rows) was not read: unhide it in Excel "
-                "if its rows belong to the survey",
+                msg("ingest.sheet_hidden", rows=n),
                 file=src.name,
                 sheet=sheet.name,
             )
         else:
             problems.add(
                 "sheet_skipped",
-                f"hidden sheet without a table ({k} non-blank rows) was not read",
+                msg("ingest.hidden_sheet_skipped", rows=k),
                 file=src.name,
                 sheet=sheet.name,
             )
-
-
-_NO_HEADER = (
-    "no header found: none of the first rows names two codebook columns (学籍号, 年级, "
-    "留守类型 …); every non-blank row is quarantined. Check that this is a survey, training or "
-    "destinations table and that its header uses the codebook's headers (docs/codebook.md)"
-)
 
 
 def _table_problems(table: Any, file: str, problems: Problems) -> None:
@@ -163,8 +161,7 @@ def _table_problems(table: Any, file: str, problems: Problems) -> None:
         shown = "<masked>" if looks_identifying(header) else header
         problems.add(
             "unknown_column",
-            "the codebook does not know this header; its cells are "
-            "not read (add it to the codebook's aliases if it is one of its columns)",
+            msg("ingest.unknown_column"),
             file=file,
             sheet=table.sheet,
             cell=cell,
@@ -173,7 +170,7 @@ def _table_problems(table: Any, file: str, problems: Problems) -> None:
     for cell, header, name in table.duplicates:
         problems.add(
             "duplicate_column",
-            f"a second column for {name}; only the first is read",
+            msg("ingest.duplicate_column", name=_named(name, table.kind)),
             file=file,
             sheet=table.sheet,
             cell=cell,
@@ -183,7 +180,7 @@ def _table_problems(table: Any, file: str, problems: Problems) -> None:
     for r in table.footer:
         problems.add(
             "footer_row",
-            "a totals, signature or notes row below the table",
+            msg("ingest.footer_row"),
             file=file,
             sheet=table.sheet,
             row=r,
@@ -191,11 +188,15 @@ def _table_problems(table: Any, file: str, problems: Problems) -> None:
     for r in table.repeated:
         problems.add(
             "repeated_header",
-            "the header repeated inside the data",
+            msg("ingest.repeated_header"),
             file=file,
             sheet=table.sheet,
             row=r,
         )
+
+
+def _named(name: str, kind: str) -> Bi:
+    return column_name(name, KIND_TABLE.get(kind, "panel"))
 
 
 def _describe(table: Any) -> dict[str, Any]:

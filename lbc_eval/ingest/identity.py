@@ -41,6 +41,7 @@ import numpy as np
 
 from lbc_eval.data.codebook import match_header, normalise_header
 from lbc_eval.data.ids import pseudonymise, resident_id_problem
+from lbc_eval.data.messages import join, msg
 from lbc_eval.ingest.problems import REASONS
 
 _ID_CHARS = re.compile(r"[0-9X]+")
@@ -207,17 +208,6 @@ def _unwrap(value: Any, fixes: Counter[str]) -> str | None:
 
 #: Headers of a class roll number (normalised as the codebook matches headers).
 ROLL_NUMBER_HEADERS: frozenset[str] = frozenset({"学号", "班内学号", "班级学号", "学生学号"})
-ROLL_NUMBER_IGNORED = (
-    "学号 is a class roll number (1, 2, 3 … within a class), not the 学籍号: its cells are not "
-    "read and never link children"
-)
-ROLL_NUMBER_ONLY = (
-    "the only identifier of this survey is 学号, a class roll number (1, 2, 3 … within a "
-    "class), not the 学籍号: children of other classes, schools and terms have the same "
-    "numbers, so these rows cannot be linked. Add the 学籍号 or 身份证号 column; only if this "
-    "file's 学号 is each child's own student number, say so with student_no_header= "
-    "(--student-no-header FILE=学号)"
-)
 
 
 def is_roll_number(header: object) -> bool:
@@ -266,13 +256,11 @@ def flag_roll_numbers(stat: dict[str, Any], records: Iterable[dict[str, Any]]) -
             if r["file"] != stat["file"] or r["sheet"] != table["sheet"]:
                 continue
             if r["reason"] == "unknown_column" and is_roll_number(r["header"] or ""):
-                reason, message = "roll_number_ignored", ROLL_NUMBER_IGNORED
-                if no_id:
-                    message += "; with no 学籍号 or 身份证号 column the rows are quarantined"
-                else:
-                    message += " (the 学籍号 or 身份证号 identifies the child)"
+                tail = "ingest.roll_number_no_id" if no_id else "ingest.roll_number_with_id"
+                reason = "roll_number_ignored"
+                message: Any = join([msg("ingest.roll_number_ignored"), msg(tail)])
             elif no_id and r["reason"] == "missing_column" and r["column"] == "student_id":
-                reason, message = "roll_number_only", ROLL_NUMBER_ONLY
+                reason, message = "roll_number_only", msg("ingest.roll_number_only")
             else:
                 continue
             r.update(reason=reason, message=message, severity=REASONS[reason])

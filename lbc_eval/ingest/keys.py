@@ -39,6 +39,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from lbc_eval.data.messages import Text, check_lang, msg
 from lbc_eval.errors import IngestKeyError, InsideRepositoryError
 from lbc_eval.ingest.output import MANIFEST
 
@@ -62,14 +63,11 @@ def create_key(path: str | os.PathLike[str], *, allow_inside_repo: bool = False)
     """
     path = Path(path)
     if path.exists():
-        raise IngestKeyError(
-            f"{path} exists already; a key is never overwritten (the pseudonyms depend on it). "
-            "Use it without --create-key, or name a new file"
-        )
-    _outside_repo(path, "the key file", allow_inside_repo)
+        raise IngestKeyError(msg("key.exists", path=path))
+    _outside_repo(path, "key.the_key_file", allow_inside_repo)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(KEY_BYTES)
-    while key_problem(key) is not None:  # never in practice; the rule holds for every new key
+    while _weakness(key) is not None:  # never in practice; the rule holds for every new key
         key = secrets.token_bytes(KEY_BYTES)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as fh:
@@ -99,49 +97,36 @@ def load_key(
     if path is None:
         text = env.get(KEY_ENV)
         if not text:
-            raise IngestKeyError(
-                f"no pseudonymisation key: give --key-file PATH (add --create-key to make a new "
-                f"one) or set the environment variable {KEY_ENV}"
-            )
-        return _parse(text, f"the environment variable {KEY_ENV}")
+            raise IngestKeyError(msg("key.none", env=KEY_ENV))
+        return _parse(text, msg("key.in_env", env=KEY_ENV))
     path = Path(path)
     if not path.is_file():
-        raise IngestKeyError(
-            f"key file {path} does not exist; add --create-key to make a new one (only for a "
-            "first ingest: a new key gives every child a new pseudonym)"
-        )
-    _outside_repo(path, "the key file", allow_inside_repo)
+        raise IngestKeyError(msg("key.no_file", path=path))
+    _outside_repo(path, "key.the_key_file", allow_inside_repo)
     mode = path.stat().st_mode
     if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise IngestKeyError(
-            f"key file {path} can be read by other users (mode {oct(mode & 0o777)}); "
-            f"run: chmod 600 {path}"
-        )
-    return _parse(path.read_text(encoding="ascii", errors="replace"), f"key file {path}")
+        raise IngestKeyError(msg("key.readable", path=path, mode=oct(mode & 0o777)))
+    text = path.read_text(encoding="ascii", errors="replace")
+    return _parse(text, msg("key.in_file", path=path))
 
 
-def _parse(text: str, where: str) -> bytes:
+def _parse(text: str, where: Text) -> bytes:
     text = text.strip()
     try:
         key = bytes.fromhex(text)
     except ValueError:
         key = b""
     if not key:
-        raise IngestKeyError(
-            f"{where} does not hold a key: {KEY_BYTES} or more random bytes written as "
-            "hexadecimal characters are expected (make one with --create-key)"
-        )
-    problem = key_problem(key)
+        raise IngestKeyError(msg("key.malformed", where=where, size=KEY_BYTES))
+    problem = _weakness(key)
     if problem is not None:
-        raise IngestKeyError(
-            f"{where} holds a weak key: {problem}. A key must be {KEY_BYTES} or more random "
-            "bytes; make one with --create-key (a new key gives every child a new pseudonym)"
-        )
+        raise IngestKeyError(msg("key.weak", where=where, problem=problem, size=KEY_BYTES))
     return key
 
 
-def key_problem(key: bytes) -> str | None:
-    """Why ``key`` is too weak to pseudonymise real records, or None (rules in the module).
+def key_problem(key: bytes, lang: str = "zh") -> str | None:
+    """Why ``key`` is too weak to pseudonymise real records, or None (rules in the module),
+    in ``lang`` (``"zh"`` or ``"en"``).
 
     The answer describes the key (its length, how many different byte values it has) and
     never shows it.
@@ -149,27 +134,30 @@ def key_problem(key: bytes) -> str | None:
     Examples
     --------
     >>> key_problem(bytes(32))
-    'it has only 1 different byte value(s) (at least 16 expected)'
-    >>> key_problem(bytes(range(16)))
+    '只有 1 种不同的字节值（至少应为 16 种）'
+    >>> key_problem(bytes(range(16)), "en")
     'it is 16 bytes long (at least 32 expected)'
-    >>> key_problem(bytes(range(32)))
+    >>> key_problem(bytes(range(32)), "en")
     'its bytes are an evenly spaced run (such as 00 01 02 …)'
-    >>> key_problem(bytes(range(16)) * 2)
+    >>> key_problem(bytes(range(16)) * 2, "en")
     'it repeats one block of bytes'
     """
+    check_lang(lang)
+    problem = _weakness(key)
+    return None if problem is None else problem.render(lang)
+
+
+def _weakness(key: bytes) -> Text | None:
     if len(key) < KEY_BYTES:
-        return f"it is {len(key)} bytes long (at least {KEY_BYTES} expected)"
+        return msg("key.too_short", size=len(key), least=KEY_BYTES)
     distinct = len(set(key))
     if distinct < MIN_DISTINCT_BYTES:
-        return (
-            f"it has only {distinct} different byte value(s) (at least {MIN_DISTINCT_BYTES} "
-            "expected)"
-        )
+        return msg("key.few_values", count=distinct, least=MIN_DISTINCT_BYTES)
     steps = {(b - a) % 256 for a, b in zip(key, key[1:], strict=False)}
     if len(steps) == 1:
-        return "its bytes are an evenly spaced run (such as 00 01 02 …)"
+        return msg("key.evenly_spaced")
     if any(key[p:] == key[:-p] for p in range(1, len(key) // 2 + 1)):
-        return "it repeats one block of bytes"
+        return msg("key.repeats")
     return None
 
 
@@ -188,18 +176,15 @@ def git_worktree(path: str | os.PathLike[str]) -> Path | None:
 
 
 def _outside_repo(path: Path, what: str, allow: bool) -> None:
+    """Refuse ``path`` inside a git working tree; ``what`` is the message naming it."""
     root = git_worktree(path)
     if root is not None and not allow:
-        raise InsideRepositoryError(
-            f"{what} {path} is inside the git working tree {root}; real records and keys must "
-            "stay outside the repository. Choose a folder elsewhere (or pass "
-            "allow_inside_repo=True / --allow-inside-repo for synthetic data only)"
-        )
+        raise InsideRepositoryError(msg("key.inside_repo", what=msg(what), path=path, root=root))
 
 
 def check_output(path: str | os.PathLike[str], *, allow_inside_repo: bool = False) -> None:
     """Refuse an output folder inside a git working tree (unless allowed)."""
-    _outside_repo(Path(path), "the output folder", allow_inside_repo)
+    _outside_repo(Path(path), "key.the_output", allow_inside_repo)
 
 
 def previous_fingerprint(out: str | os.PathLike[str]) -> str | None:
@@ -219,11 +204,7 @@ def previous_fingerprint(out: str | os.PathLike[str]) -> str | None:
     except (ValueError, AttributeError, OSError):
         found = None
     if not isinstance(found, str) or not found:
-        raise IngestKeyError(
-            f"{path} names no key fingerprint, so the key of the cohort in {out} cannot be "
-            "checked; choose a new output folder, or pass --new-key (new_key=True) to write "
-            "over it"
-        )
+        raise IngestKeyError(msg("key.no_fingerprint", path=path, out=out))
     return found
 
 
@@ -245,10 +226,4 @@ def check_same_key(
         return
     before = previous_fingerprint(out)
     if before is not None and before != key_fingerprint:
-        raise IngestKeyError(
-            f"the cohort in {out} was made with the key of fingerprint {before}, but the key "
-            f"in use has fingerprint {key_fingerprint}: every child would get a new pseudonym "
-            "and no child would link to the earlier terms. Use the earlier key (its fingerprint "
-            "is in the report and manifest.json), or pass --new-key (new_key=True) if a new key "
-            "is intended"
-        )
+        raise IngestKeyError(msg("key.other_key", out=out, before=before, now=key_fingerprint))

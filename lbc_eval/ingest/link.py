@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from lbc_eval.data import codebook
+from lbc_eval.data.messages import SEMICOLON, join, msg
 from lbc_eval.data.terms import term_index
 from lbc_eval.ingest.problems import Problems
 from lbc_eval.ingest.validate import Part
@@ -126,30 +127,23 @@ def _dedupe(frame: pd.DataFrame, table: codebook.Table, problems: Problems) -> p
     child = "student_id" if table == "panel" else None
     for i, f in zip(sub.index[copies], first[copies], strict=True):
         kept = frame.loc[f]
-        _record(
-            problems,
-            frame.loc[i],
-            "duplicate_row",
-            f"an exact copy of {kept['_file']} row {kept['_row']}, which is kept",
-            child,
-        )
+        where = msg("ingest.file_row", file=kept["_file"], row=kept["_row"])
+        said = msg("ingest.duplicate_row", where=where)
+        _record(problems, frame.loc[i], "duplicate_row", said, child)
     rest = sub[~copies]
     clash = rest[rest.duplicated(key, keep=False)]
-    what = {"panel": "child and term", "schools": "school and year", "destinations": "destination"}[
-        table
-    ]
+    what = msg(f"ingest.key_{table}")
     for _, grp in clash.groupby(key, sort=False):
-        where = "; ".join(f"{r['_file']} row {r['_row']}" for _, r in grp.head(6).iterrows())
-        more = f" and {len(grp) - 6} more" if len(grp) > 6 else ""
+        rows = [
+            msg("ingest.file_row", file=r["_file"], row=r["_row"])
+            for _, r in grp.head(6).iterrows()
+        ]
+        more = msg("ingest.more_rows", rows=len(grp) - 6) if len(grp) > 6 else ""
+        said = msg(
+            "ingest.duplicate_key", what=what, rows=len(grp), where=join(rows, SEMICOLON), more=more
+        )
         for i, r in grp.iterrows():
-            _record(
-                problems,
-                r,
-                "duplicate_key",
-                f"{len(grp)} rows for one {what} disagree ({where}{more}); none is kept: "
-                "correct the records and ingest again",
-                child,
-            )
+            _record(problems, r, "duplicate_key", said, child)
             drop.add(i)
     return frame.drop(index=list(drop))
 
@@ -158,7 +152,7 @@ def _record(
     problems: Problems,
     row: pd.Series,
     reason: str,
-    text: str,
+    text: object,
     child: str | None,
     column: str | None = None,
     value: object = None,
@@ -195,16 +189,16 @@ def _township(panel: pd.DataFrame, schools: pd.DataFrame, problems: Problems) ->
     no_record = ~panel["school_id"].isin(have) & (bool(have) | panel["township"].isna())
     seen = panel.loc[no_record, ["_file", "school_id"]].drop_duplicates()
     for file, school in seen.itertuples(index=False):
-        township = (
-            "its township is unknown"
+        township = msg(
+            "ingest.township_unknown"
             if panel.loc[(panel["_file"] == file) & (panel["school_id"] == school), "township"]
             .isna()
             .any()
-            else "its township is taken from the survey"
+            else "ingest.township_from_survey"
         )
         problems.add(
             "school_no_record",
-            f"school {school} has no row in the training records (schools table); {township}",
+            msg("ingest.school_no_record", school=school, township=township),
             file=str(file),
             column="school_id",
             value=school,
@@ -221,11 +215,10 @@ def _township_words(panel: pd.DataFrame, schools: pd.DataFrame, problems: Proble
     known = {label_key(str(t)): str(t) for t in schools["township"].dropna().unique()}
     if known:
         mapped = _each(written, lambda v: known.get(label_key(v)))
-        why = "the schools table (training records) lists no such township"
+        why = msg("ingest.township_not_listed")
     else:
         mapped = _each(written, lambda v: v if is_township(v) else None)
-        why = "not a township's code (T01) or name (…镇, …乡, …街道)"
-    why += "; set missing (taken from the school's training records where they exist)"
+        why = msg("ingest.township_not_a_name")
     return _matched(panel, "township", mapped, "free_text_unmatched", why, problems)
 
 
@@ -234,7 +227,7 @@ def _matched(
     column: str,
     mapped: pd.Series,
     reason: str,
-    why: str,
+    why: object,
     problems: Problems,
 ) -> pd.DataFrame:
     """``column`` replaced by its ``mapped`` values; each value typed but not matched is
@@ -263,13 +256,11 @@ def _destinations(panel: pd.DataFrame, dest: pd.DataFrame, problems: Problems) -
             lookup.setdefault(label_key(str(name)), str(i))
     if lookup:
         mapped = _each(written, lambda v: lookup.get(label_key(v)))
-        why = "the destinations table lists no such destination (by code or name)"
+        why = msg("ingest.destination_not_listed")
     else:
         mapped = _each(written, lambda v: v if is_code(v) else None)
-        why = "no destinations table was given and this is not a destination's code (D03)"
-    return _matched(
-        panel, "destination_id", mapped, "destination_unknown", f"{why}; set missing", problems
-    )
+        why = msg("ingest.destination_not_a_code")
+    return _matched(panel, "destination_id", mapped, "destination_unknown", why, problems)
 
 
 def _standardise(panel: pd.DataFrame, problems: Problems) -> pd.DataFrame:
@@ -290,8 +281,7 @@ def _standardise(panel: pd.DataFrame, problems: Problems) -> pd.DataFrame:
                 problems,
                 panel.loc[i],
                 "score_unstandardised",
-                "raw marks in a grade and term with fewer than two children (or all equal) "
-                "cannot be standardised; the score is set missing",
+                msg("ingest.score_unstandardised"),
                 "student_id",
                 column=c,
             )

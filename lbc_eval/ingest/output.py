@@ -7,6 +7,7 @@ The output folder of :meth:`~lbc_eval.ingest.IngestResult.write` holds::
     warnings.csv      one row per problem of a row that was kept
     report.csv        counts per file, severity, reason and column (fixes included)
     report.txt        the same, short and human-readable, with the row accounting per file
+                      (:mod:`lbc_eval.ingest.summary`; in the run's language)
     manifest.json     inputs (SHA-256, rows read, accepted, quarantined), versions, options,
                       the key's fingerprint (never the key) and the time of the run
     .lbc_eval_outputs what the kit wrote there: the only entries a later run replaces
@@ -49,9 +50,11 @@ import pandas as pd
 
 from lbc_eval._version import __version__
 from lbc_eval.data import codebook
+from lbc_eval.data.messages import msg
 from lbc_eval.data.terms import ordered_terms
 from lbc_eval.errors import IngestError
 from lbc_eval.ingest.problems import COLUMNS, Problems, mask_name
+from lbc_eval.ingest.summary import report_text
 
 MANIFEST = "manifest.json"
 _COUNT_COLUMNS = ["file", "severity", "reason", "column", "count"]
@@ -153,70 +156,6 @@ def _counts(by: pd.Series, severity: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in by.loc[severity].sort_index().items()}
 
 
-def report_text(manifest: dict[str, Any], report: pd.DataFrame) -> str:
-    """The short human-readable report.
-
-    A file that could not be read at all (status ``failed``: empty, not a workbook, damaged,
-    unknown encoding) is counted under "files not read", and the run then does NOT add up even
-    though no row of it was lost: its rows were never counted.
-    """
-    t = manifest["totals"]
-    not_read = sum(f["status"] == "failed" for f in manifest["files"])
-    hidden = sum(f.get("rows_hidden", 0) for f in manifest["files"])
-    adds_up = t["adds_up"] and not not_read
-    terms = t["terms"]
-    span = f"{terms[0]} .. {terms[-1]} ({len(terms)} terms)" if terms else "no terms"
-    lines = [
-        f"lbc_eval ingest report (kit {manifest['kit_version']}, codebook "
-        f"{manifest['codebook_version']}, key fingerprint {manifest['key_fingerprint']})",
-        "",
-        f"inputs:   {t['files']} files ({t['files_failed']} not read in full), "
-        f"{t['rows_read']:,} rows read",
-        f"          = {t['rows_accepted']:,} accepted + {t['rows_quarantined']:,} quarantined + "
-        f"{t['rows_blank']:,} blank   -> adds up: {'yes' if adds_up else 'NO'}",
-        f"files not read: {not_read}"
-        + ("  (their rows are not counted above: see quarantine.csv)" if not_read else ""),
-        f"cohort:   panel {t['panel_rows']:,} child-terms ({t['children']:,} children, {span}); "
-        f"schools {t['schools_rows']:,} school-years; destinations {t['destinations_rows']:,}",
-    ]
-    if t["rows_skipped"]:
-        lines.append(f"skipped:  {t['rows_skipped']:,} non-blank rows in sheets without a table")
-    if hidden:
-        lines.append(f"hidden:   {hidden:,} non-blank rows in hidden sheets, not read")
-    for title, counts in (
-        (
-            "quarantined rows by reason (a row with several, under the first)",
-            t["quarantined_rows_by_reason"],
-        ),
-        ("quarantine problems by reason", t["quarantine_by_reason"]),
-        ("warnings by reason (rows kept)", t["warnings_by_reason"]),
-        ("fixes by kind (cells)", t["fixes"]),
-    ):
-        if counts:
-            lines += ["", f"{title}:"]
-            lines += [f"  {k:<24} {v:>9,}" for k, v in counts.items()]
-    files = manifest["files"]
-    odd = [f for f in files if f["status"] != "read" or not f["adds_up"] or f["rows_quarantined"]]
-    lines += [
-        "",
-        "files with quarantined rows or problems (read / accepted / quarantined / blank):",
-    ]
-    if not odd:
-        lines.append("  none")
-    for f in odd:
-        lines.append(
-            f"  {f['file']}: {f['rows_read']} / {f['rows_accepted']} / {f['rows_quarantined']} / "
-            f"{f['rows_blank']}  {f['status']}{'' if f['adds_up'] else '  DOES NOT ADD UP'}"
-        )
-    lines += [
-        "",
-        "Every problem is in quarantine.csv (rows left out) and warnings.csv (rows kept), with",
-        "file, sheet, row, cell, column and reason code; the codes are explained in",
-        "docs/ingest.md. Values that could identify a child are masked.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 def write_outputs(
     result: Any,
     out: str | os.PathLike[str],
@@ -241,7 +180,7 @@ def write_outputs(
         check_not_in_inputs(out, inputs)
     real = out.resolve()
     if real.exists() and not real.is_dir():
-        raise IngestError(f"{out} exists and is not a folder; choose a folder for --out")
+        raise IngestError(msg("output.not_a_folder", out=out))
     with output_lock(real):
         recover_output(real)
         stage = _private_dir(_side(real, f"new-{os.getpid()}"))
@@ -265,7 +204,8 @@ def _write_stage(result: Any, stage: Path, format: str) -> None:
         sub = problems[problems["severity"] == severity][list(COLUMNS)]
         _write_private(stage / name, csv_bytes(sub))
     _write_private(stage / "report.csv", csv_bytes(report))
-    _write_private(stage / "report.txt", report_text(manifest, report).encode("utf-8"))
+    lang = getattr(result, "lang", "zh")
+    _write_private(stage / "report.txt", report_text(manifest, report, lang).encode("utf-8"))
     text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str)
     _write_private(stage / MANIFEST, (text + "\n").encode("utf-8"))
     written = sorted([p.name for p in stage.iterdir()] + [OUTPUTS_LIST])
@@ -482,11 +422,7 @@ def check_not_in_inputs(
     for p in inputs:
         src = Path(p).expanduser().resolve()
         if target == src or (src.is_dir() and src in target.parents):
-            raise IngestError(
-                f"the output folder {out} is inside the input folder {p}: the next ingest of "
-                f"{p} would read the outputs as school files. Choose an output folder outside "
-                "every input folder"
-            )
+            raise IngestError(msg("output.in_inputs", out=out, inputs=p))
 
 
 def prepare_output(
@@ -559,10 +495,7 @@ def _acquire(path: Path, out: Path) -> int:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            raise IngestError(
-                f"another lbc_eval run is writing to {out} (its lock: {path}); if none is, "
-                "the lock was left by a run that died: remove it"
-            ) from None
+            raise IngestError(msg("output.lock_left", out=out, lock=path)) from None
         os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
         return fd
     for _ in range(50):
@@ -572,10 +505,7 @@ def _acquire(path: Path, out: Path) -> int:
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
             os.close(fd)
-            raise IngestError(
-                f"another lbc_eval run ({holder}) is writing to {out}; wait until it has "
-                f"finished (its lock: {path})"
-            ) from None
+            raise IngestError(msg("output.locked", holder=holder, out=out, lock=path)) from None
         try:
             same = os.path.samestat(os.fstat(fd), os.stat(path))
         except FileNotFoundError:
@@ -585,7 +515,7 @@ def _acquire(path: Path, out: Path) -> int:
             os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
             return fd
         os.close(fd)
-    raise IngestError(f"could not take the lock {path} of {out}; try again")
+    raise IngestError(msg("output.lock_failed", out=out, lock=path))
 
 
 def recover_output(out: Path) -> bool:
@@ -622,11 +552,8 @@ def _commit(stage: Path, out: Path) -> None:
     old = _kit_entries(out)
     foreign = [n for n in new if _exists(out / n) and n not in old]
     if foreign:
-        raise IngestError(
-            f"{out} holds {', '.join(foreign)}, which lbc_eval did not write (not listed in "
-            f"{OUTPUTS_LIST}); move it elsewhere or choose another output folder: files the kit "
-            "did not write are never replaced"
-        )
+        names = ", ".join(foreign)
+        raise IngestError(msg("output.foreign", out=out, names=names, listing=OUTPUTS_LIST))
     backup = _private_dir(_side(out, f"old-{os.getpid()}"))
     journal = {"stage": stage.name, "backup": backup.name, "new": new, "old": old}
     _write_journal(_side(out, "commit.json"), journal)
@@ -675,7 +602,7 @@ def _kit_entries(out: Path) -> list[str]:
         try:
             names = json.loads(listing.read_text(encoding="utf-8"))["outputs"]
         except (ValueError, KeyError, TypeError) as e:
-            raise IngestError(f"{listing} cannot be read; move it away to write to {out}") from e
+            raise IngestError(msg("output.listing_unreadable", listing=listing, out=out)) from e
         names = [n for n in names if isinstance(n, str) and n not in ("", ".", "..")]
         names = [n for n in names if Path(n).name == n]
     elif _exists(out / "cohort.json") or _exists(out / MANIFEST):

@@ -78,6 +78,10 @@ score_unstandardised   warning     raw marks in a grade and term with fewer than
                                    all equal): the score is set missing
 =====================  ==========  =============================================================
 
+What each code means, and each message, is written in Chinese (the default) or English
+(``lang="en"``) from the kit's catalogue (:mod:`lbc_eval.data.messages`: ``reason.<code>``,
+``ingest.*``); the codes themselves never change with the language.
+
 The ``id_*`` codes are warnings, not quarantine, for a resident ID that is not the identifier
 the pseudonym is made from (the student number is): the ID is then ignored. With
 ``on_invalid="set_missing"`` the value codes (``not_a_number`` … ``bad_date``) of optional
@@ -108,6 +112,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from lbc_eval.data import codebook
+from lbc_eval.data.messages import check_lang, render
 
 Severity = Literal["quarantine", "warning", "fixed"]
 
@@ -219,7 +224,8 @@ class Problems:
     """Every problem found, in the order found, and the counts of routine fixes.
 
     ``records`` hold raw values until :meth:`frame` masks them; they never leave the object
-    unmasked.
+    unmasked. A record's ``message`` is a :class:`~lbc_eval.data.messages.Text` (or plain
+    text), written in the run's language by :meth:`frame`.
     """
 
     records: list[dict[str, Any]] = field(default_factory=list)
@@ -228,7 +234,7 @@ class Problems:
     def add(
         self,
         reason: str,
-        message: str,
+        message: Any,
         *,
         file: str,
         sheet: str | None = None,
@@ -263,12 +269,19 @@ class Problems:
             if k:
                 self.fixes[(file, column, code)] += k
 
-    def frame(self) -> pd.DataFrame:
-        """All problems as a table with :data:`COLUMNS`, values masked, in a stable order."""
+    def frame(self, lang: str = "zh") -> pd.DataFrame:
+        """All problems as a table with :data:`COLUMNS`, values masked, messages in ``lang``
+        (``"zh"`` or ``"en"``), in a stable order."""
+        check_lang(lang)
         if not self.records:
             out = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
             return out.astype({"row": "Int64"})
         frame = pd.DataFrame.from_records(self.records)
+        written: dict[int, str] = {}  # one message object is often shared by many rows
+        frame["message"] = [
+            written[id(m)] if id(m) in written else written.setdefault(id(m), render(m, lang))
+            for m in frame["message"]
+        ]
         frame["value"] = mask_values(frame["value"], frame["column"], frame["_child"])
         frame = frame[list(COLUMNS)].astype({"row": "Int64"})
         key = pd.DataFrame(

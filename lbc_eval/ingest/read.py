@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree
 
+from lbc_eval.data.messages import Bi, Text, msg
 from lbc_eval.ingest.values import Unreadable, is_blank
 
 Engine = Literal["calamine", "openpyxl"]
@@ -50,11 +51,13 @@ _MAGIC = {b"PK\x03\x04": "xlsx", b"\xd0\xcf\x11\xe0": "xls"}
 
 
 class ReadFailure(Exception):
-    """A file cannot be read; ``reason`` is a reason code, the message names no value."""
+    """A file cannot be read; ``reason`` is a reason code, ``text`` the message (a
+    :class:`~lbc_eval.data.messages.Text`, Chinese as ``str``), which names no value."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, text: Text) -> None:
         self.reason = reason
-        super().__init__(message)
+        self.text = text
+        super().__init__(text)
 
 
 @dataclass
@@ -103,7 +106,7 @@ def find_inputs(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], li
         elif p.exists():
             files.append(p)
         else:
-            raise FileNotFoundError(f"{p}: no such file or folder")
+            raise FileNotFoundError(msg("ingest.no_such_path", path=p))
     seen: set[Path] = set()
     unique = [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]  # type: ignore[func-returns-value]
     return unique, ignored
@@ -143,13 +146,13 @@ def read_source(path: Path, name: str, *, engine: Engine = "calamine") -> Source
     except OSError as exc:
         src = Source(path=path, name=name, sha256="", size=0)
         src.failure = ReadFailure(
-            "file_unreadable", f"the file cannot be opened ({type(exc).__name__})"
+            "file_unreadable", msg("ingest.cannot_open", kind=type(exc).__name__)
         )
         return src
     src = Source(path=path, name=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     try:
         if not data.strip():
-            raise ReadFailure("file_empty", "the file is empty")
+            raise ReadFailure("file_empty", msg("ingest.file_empty"))
         fmt = _MAGIC.get(data[:4])
         if fmt is None:
             src.format = "csv"
@@ -166,7 +169,7 @@ def read_source(path: Path, name: str, *, engine: Engine = "calamine") -> Source
             src.hidden_sheets = [str(s.name) for s in src.hidden]
         every = [*src.sheets, *src.hidden]
         if not any(not is_blank(c) for s in every for r in s.rows for c in r):
-            raise ReadFailure("file_empty", "the file holds no cell with a value")
+            raise ReadFailure("file_empty", msg("ingest.file_no_value"))
     except ReadFailure as exc:
         src.failure, src.sheets, src.hidden = exc, [], []
     except Exception as exc:  # a reader's own failure on a malformed file: never a crash
@@ -178,21 +181,14 @@ def _text_bytes(data: bytes, suffix: str) -> bytes:
     """The bytes of a delimited text file, or ReadFailure ``file_type`` when they are not."""
     head = data[:512].lstrip().lower()
     if head.startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
-        raise ReadFailure(
-            "file_type",
-            "the file is a web page or XML, not a workbook (systems often export "
-            "HTML named .xls): open it in Excel and save it as .xlsx",
-        )
+        raise ReadFailure("file_type", msg("ingest.web_page"))
     if (
         suffix not in (".csv", ".txt")
         or b"\x00" in data[:4096]
         and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     ):
-        raise ReadFailure(
-            "file_type",
-            f"the file is not a workbook or CSV (ending {suffix or 'none'}); ingest "
-            "reads .xlsx, .xls and .csv",
-        )
+        shown = Bi(suffix or "无", suffix or "none")
+        raise ReadFailure("file_type", msg("ingest.not_a_table", suffix=shown))
     return data
 
 
@@ -208,11 +204,7 @@ def _decode(data: bytes) -> tuple[str, str]:
             return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    raise ReadFailure(
-        "encoding_unknown",
-        "the text is neither UTF-8 nor GBK/GB18030 (nor UTF-16 with a byte-order mark); save it "
-        "from Excel as 'CSV UTF-8' or as .xlsx",
-    )
+    raise ReadFailure("encoding_unknown", msg("ingest.encoding_unknown"))
 
 
 def _csv_rows(text: str) -> list[list[Any]]:
@@ -225,9 +217,7 @@ def _csv_rows(text: str) -> list[list[Any]]:
         return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
         raise ReadFailure(
-            "file_unreadable",
-            f"the text cannot be read as CSV ({exc.__class__.__name__}): save it from Excel as "
-            "'CSV UTF-8' or as .xlsx",
+            "file_unreadable", msg("ingest.csv_unreadable", kind=exc.__class__.__name__)
         ) from None
     finally:
         csv.field_size_limit(limit)
@@ -385,10 +375,5 @@ def _put(rows: list[list[Any]], r: int, c: int, mark: Unreadable) -> None:
 
 def _unreadable(exc: Exception) -> ReadFailure:
     kind = type(exc).__name__
-    hint = (
-        "it is protected by a password: remove the password in Excel and save again"
-        if "Password" in kind
-        else "it may be damaged, truncated or not really a workbook: open it in Excel and "
-        "save it again as .xlsx"
-    )
-    return ReadFailure("file_unreadable", f"the workbook cannot be opened ({kind}); {hint}")
+    code = "ingest.workbook_password" if "Password" in kind else "ingest.workbook_damaged"
+    return ReadFailure("file_unreadable", msg(code, kind=kind))

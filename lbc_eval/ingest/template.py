@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lbc_eval.data import codebook
+from lbc_eval.data.messages import msg
 from lbc_eval.errors import SpecError
 from lbc_eval.ingest.terms import find_term
 
@@ -136,6 +137,13 @@ def write_template(
     years : (int, int)
         First and last academic year offered in the term list.
 
+    Raises
+    ------
+    SpecError
+        If ``term`` is not a term code or ``path`` is not an .xlsx file; its message is the
+        catalogue's (``template.*``, :mod:`lbc_eval.data.messages_output`): Chinese, and
+        ``lbc-eval template --lang en`` shows it in English.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -146,10 +154,11 @@ def write_template(
     from openpyxl import Workbook
 
     if term is not None and find_term(term) != term:
-        raise SpecError("term", f"{term!r} is not a term such as 2024-1 or 2024-2")
+        raise SpecError("term", msg("template.term", term=repr(term)))
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise SpecError("path", f"the template is an .xlsx workbook, not {path.suffix or 'none'}")
+        wrong = msg("template.not_xlsx", suffix=path.suffix) if path.suffix else None
+        raise SpecError("path", wrong or msg("template.no_suffix"))
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from lbc_eval.data import codebook
+from lbc_eval.data.messages import Text, join, msg
 from lbc_eval.ingest.header import Table, cell_ref
 from lbc_eval.ingest.identity import identify
 from lbc_eval.ingest.messages import (
@@ -84,18 +85,7 @@ _VALUE_CODES = frozenset(
         "bad_term",
     }
 )
-_AMBIGUOUS = (
-    "a bare number between 1 and 100 in a column of shares whose other values are not "
-    "percentages: 1.5 may be 1.5 % or 150 %; write 0.015 or 1.5%"
-)
 _UNREADABLE_CODES = ("formula_no_value", "cell_error")
-_UNREADABLE_TEXT = {
-    "formula_no_value": "the cell holds a formula saved without its result (the file was "
-    "written by a program and never opened in Excel); the value is missing, not 0: open the "
-    "file in Excel, save it and hand it in again",
-    "cell_error": "the cell holds an Excel error (#DIV/0!, #N/A …); the value is missing: "
-    "correct the formula or type the value",
-}
 
 
 @dataclass(frozen=True)
@@ -136,17 +126,17 @@ class _Rows:
         *,
         severity: str = "",
         raw: np.ndarray | None = None,
-        extra: str = "",
-        text: str = "",
+        extra: Text | None = None,
+        text: Any = None,
     ) -> None:
         sev = severity or REASONS.get(reason, "quarantine")
         j = self.table.columns.get(column)
-        msg = text or message(reason, column, self.name, extra)
+        said = text if text is not None else message(reason, column, self.name, extra)
         for i in np.asarray(idx, dtype=np.int64):
             row = int(self.rows[i])
             self.problems.add(
                 reason,
-                msg,
+                said,
                 file=self.file,
                 sheet=self.table.sheet,
                 row=row,
@@ -274,7 +264,7 @@ def _parse(
             idx = np.flatnonzero(parsed.reasons == code)
             if len(idx):
                 raw_text = np.array([str(c) for c in col_cells], dtype=object)
-                rows.flag(idx, name, code, raw=raw_text, text=_UNREADABLE_TEXT[code])
+                rows.flag(idx, name, code, raw=raw_text, text=msg(f"ingest.{code}"))
                 parsed.reasons[idx] = None
                 parsed.values[idx] = None
     return values, reasons
@@ -326,9 +316,8 @@ def _identity(
     )
     rows.children = ident.student_id
     rows.problems.count_fixes(rows.file, "student_id", ident.fixes)
-    ignored = "; the resident ID is ignored (the student number identifies the child)"
     for i, column, reason, severity in ident.issues:
-        extra = ignored if severity == "warning" else ""
+        extra = msg("ingest.id_ignored") if severity == "warning" else None
         rows.flag([i], column, reason, severity=severity, raw=raw.get(column), extra=extra)
     values["student_id"] = ident.student_id
     reasons.pop("student_id", None)
@@ -376,8 +365,10 @@ def _check_values(
     for reason in pd.unique(why[flagged]):
         idx = flagged[why[flagged] == reason]
         severity = "warning" if soft or REASONS.get(str(reason)) == "warning" else "quarantine"
-        extra = "; set missing" if soft and reason in _VALUE_CODES else ""
-        text = _AMBIGUOUS + extra if reason == "share_ambiguous" else ""
+        extra = msg("ingest.set_missing") if soft and reason in _VALUE_CODES else None
+        text = None
+        if reason == "share_ambiguous":
+            text = join([msg("ingest.share_ambiguous"), *([extra] if extra else [])])
         rows.flag(
             idx, name, str(reason), severity=severity, raw=raw.get(name), extra=extra, text=text
         )
@@ -445,8 +436,7 @@ def _school_form(rows: _Rows, values: dict[str, Any]) -> None:
             "free_text_unmatched",
             severity="quarantine",
             raw=school,
-            text="the school is neither a code (S01) nor a school's name (…小学, …中学); it is "
-            "the row's key and is not stored as written: write the school's code",
+            text=msg("ingest.school_free_text"),
         )
         school[bad] = None
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from lbc_eval.data.terms import ordered_terms, term_index
 from lbc_eval.errors import EstimationError, UnknownColumnError
+from lbc_eval.estimation.multilevel import sample_clusters
 from lbc_eval.pilot.power import mde
 
 
@@ -150,11 +151,16 @@ def icc_from_cohort(
     \sigma^2_3`, and :math:`R^2_l = 1 - \tilde\sigma^2_l / \sigma^2_l` (clipped to [0, 1);
     0 where a level has no variance), as Bloom, Richburg-Hayes & Black (2007) define them.
     With few townships (the small preset has 4) the township variance is imprecise: read the
-    notes.
+    notes. Above :data:`~lbc_eval.estimation.multilevel.MAX_CHILDREN` children (a province)
+    both models are fitted on the same seeded random sample of whole schools
+    (:func:`~lbc_eval.estimation.multilevel.sample_clusters`); ``nobs``, ``n_schools`` and the
+    notes say so.
     """
     panel = data.panel if hasattr(data, "panel") else data
     levels = [cluster, *([township] if township else [])]
     frame, term = _fit_frame(panel, outcome, term, tuple(controls), levels, unit)
+    frame, sampled = sample_clusters(frame, cluster)
+    frame = frame.reset_index(drop=True)
     rhs = _regressors(frame, controls)
     # standardise the outcome (and pretest) with the outcome's SD: ICCs and R² do not change,
     # and the optimiser copes better with variances near 1
@@ -162,7 +168,7 @@ def icc_from_cohort(
     frame[outcome] = frame[outcome] / sd
     if "pretest" in frame:
         frame["pretest"] = frame["pretest"] / sd
-    notes: list[str] = []
+    notes: list[str] = [sampled] if sampled else []
     null = _components(frame, f"{outcome} ~ 1", cluster, township, sd, notes)
     adjusted = (
         _components(frame, f"{outcome} ~ {' + '.join(rhs)}", cluster, township, sd, notes)

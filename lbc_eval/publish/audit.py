@@ -7,6 +7,12 @@ Counts are child-terms: with ``term`` in ``by`` (the default) that is children. 
 *left-behind* when ``lb_status`` is father, mother or both, and *paired* when ``mentor_role``
 is not none.
 
+On a lazy cohort (``read_cohort(path, engine="duckdb")``, or its ``panel``), :func:`coverage`,
+:func:`scholarships` and :func:`scholarship_shortfalls` group in the engine
+(:mod:`lbc_eval.scale.audit`) and finish the small table with the same code: the same frames.
+:func:`lbc_eval.scale.audit.crosstab` counts a two-way table in the engine for
+:func:`lbc_eval.suppress`.
+
 - :func:`coverage`: share of left-behind children paired with a mentor, by mentor role;
 - :func:`contacts`: contacts per paired left-behind child by type (talks, home visits,
   activities, parent contacts), against the "三多" expectations the user sets;
@@ -38,6 +44,8 @@ import pandas as pd
 from lbc_eval.data.terms import academic_year
 from lbc_eval.errors import SpecError, UnknownColumnError
 from lbc_eval.publish.suppression import suppress_rows
+from lbc_eval.scale import audit as scale_audit
+from lbc_eval.scale import within as scale_within
 
 CONTACT_TYPES: tuple[str, ...] = ("talks", "home_visits", "activities", "parent_contacts")
 ROLES: tuple[str, ...] = ("cadre", "teacher", "volunteer")
@@ -95,6 +103,12 @@ def _prepare(data: pd.DataFrame, by: str | Sequence[str], need: Sequence[str]) -
     return frame, keys, lb, known
 
 
+def _lazy_panel(data: Any) -> Any:
+    """The Ibis table of a lazy panel (or of a lazy cohort), else None."""
+    panel = getattr(data, "panel", data)
+    return panel if scale_within.is_lazy(panel) else None
+
+
 def _order(out: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Sort by the keys (terms ``YYYY-S`` sort in time order as text)."""
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
@@ -134,21 +148,26 @@ def coverage(
     :math:`\\text{share\\_paired}_g = \\#\\{i \\in g: LB_i, \\text{role}_i \\ne none\\} /
     \\#\\{i \\in g: LB_i\\}` over child-terms :math:`i` of group :math:`g`.
     """
-    frame, keys, lb, _ = _prepare(data, by, ["lb_status", "mentor_role"])
-    sub = frame.loc[lb, keys].copy()
-    role = frame.loc[lb, "mentor_role"].astype("string")
-    sub["paired"] = (role.notna() & (role != "none")).to_numpy()
-    for r in ROLES:
-        sub[f"n_{r}"] = (role == r).fillna(False).to_numpy()
-    out = (
-        sub.groupby(keys, observed=True, sort=False)
-        .agg(
-            n_left_behind=("paired", "size"),
-            n_paired=("paired", "sum"),
-            **{f"n_{r}": (f"n_{r}", "sum") for r in ROLES},
+    table = _lazy_panel(data)
+    if table is not None:  # counted in the engine
+        keys = [by] if isinstance(by, str) else list(by)
+        out = scale_audit.coverage_counts(table, keys, ROLES)
+    else:
+        frame, keys, lb, _ = _prepare(data, by, ["lb_status", "mentor_role"])
+        sub = frame.loc[lb, keys].copy()
+        role = frame.loc[lb, "mentor_role"].astype("string")
+        sub["paired"] = (role.notna() & (role != "none")).to_numpy()
+        for r in ROLES:
+            sub[f"n_{r}"] = (role == r).fillna(False).to_numpy()
+        out = (
+            sub.groupby(keys, observed=True, sort=False)
+            .agg(
+                n_left_behind=("paired", "size"),
+                n_paired=("paired", "sum"),
+                **{f"n_{r}": (f"n_{r}", "sum") for r in ROLES},
+            )
+            .reset_index()
         )
-        .reset_index()
-    )
     out["share_paired"] = out["n_paired"] / out["n_left_behind"]
     cols = [*keys, "n_left_behind", "n_paired", "share_paired", *(f"n_{r}" for r in ROLES)]
     return _publish(_order(out[cols], keys), "coverage", k)
@@ -235,7 +254,10 @@ def access(
     parts = []
     for service, col in SERVICES.items():
         sub = frame.loc[known, keys].copy()
-        sub["group"] = np.where(lb[known], "left_behind", "other")
+        # a categorical key (text again after grouping): millions of strings are slow
+        sub["group"] = pd.Categorical.from_codes(
+            np.where(lb[known], 0, 1), categories=["left_behind", "other"]
+        )
         v = frame.loc[known, col].astype(float).fillna(0.0).to_numpy()
         sub["amount"] = v
         sub["receiving"] = v > 0
@@ -245,6 +267,7 @@ def access(
             n_receiving=("receiving", "sum"),
             mean_per_child=("amount", "mean"),
         ).reset_index()
+        out["group"] = out["group"].astype(str)
         out.insert(len(keys), "service", service)
         out["share_receiving"] = out["n_receiving"] / out["n_children"]
         parts.append(out)
@@ -292,24 +315,29 @@ def scholarships(
         raise SpecError("basis", f"must be 'amount' or 'recipients', not {basis!r}")
     if not 0 < rule < 1:
         raise SpecError("rule", f"must be a share between 0 and 1, not {rule}")
-    frame, keys, lb, _ = _prepare(data, by, ["lb_status", "scholarship_yuan"])
-    sub = frame[keys].copy()
-    y = frame["scholarship_yuan"].astype(float).fillna(0.0).to_numpy()
-    is_lb = lb.to_numpy()
-    sub["lb"] = is_lb
-    sub["got"] = y > 0
-    sub["lb_got"] = (y > 0) & is_lb
-    sub["y"] = y
-    sub["y_lb"] = np.where(is_lb, y, 0.0)
-    g = sub.groupby(keys, observed=True, sort=False)
-    out = g.agg(
-        n_pupils=("lb", "size"),
-        lb_share_of_pupils=("lb", "mean"),
-        n_recipients=("got", "sum"),
-        n_lb_recipients=("lb_got", "sum"),
-        amount_yuan=("y", "sum"),
-        amount_lb_yuan=("y_lb", "sum"),
-    ).reset_index()
+    table = _lazy_panel(data)
+    if table is not None:  # summed in the engine
+        keys = [by] if isinstance(by, str) else list(by)
+        out = scale_audit.scholarship_sums(table, keys)
+    else:
+        frame, keys, lb, _ = _prepare(data, by, ["lb_status", "scholarship_yuan"])
+        sub = frame[keys].copy()
+        y = frame["scholarship_yuan"].astype(float).fillna(0.0).to_numpy()
+        is_lb = lb.to_numpy()
+        sub["lb"] = is_lb
+        sub["got"] = y > 0
+        sub["lb_got"] = (y > 0) & is_lb
+        sub["y"] = y
+        sub["y_lb"] = np.where(is_lb, y, 0.0)
+        g = sub.groupby(keys, observed=True, sort=False)
+        out = g.agg(
+            n_pupils=("lb", "size"),
+            lb_share_of_pupils=("lb", "mean"),
+            n_recipients=("got", "sum"),
+            n_lb_recipients=("lb_got", "sum"),
+            amount_yuan=("y", "sum"),
+            amount_lb_yuan=("y_lb", "sum"),
+        ).reset_index()
     m = out["n_recipients"].astype(float)
     out["share_lb_recipients"] = (out["n_lb_recipients"] / m).where(m > 0)
     out["share_lb_amount"] = (out["amount_lb_yuan"] / out["amount_yuan"]).where(m > 0)

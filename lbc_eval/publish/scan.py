@@ -23,7 +23,8 @@ text files, Excel workbooks (xlsx/xlsm/xls: cells and sheet names) and Parquet f
 (directories are walked), and in the names of the files and folders scanned. Text is
 NFKC-normalised first, so full-width digits are caught. A finding never carries the value
 itself: only a mask (``11****************``), the file and the place in it (a file or sheet
-name that holds a finding is shown masked too).
+name that holds a finding is shown masked too). Findings stay machine-readable (``path:
+place: kind mask``); the other lines are the catalogue's ``scan.*`` messages, Chinese first.
 
 What the scanner does not look into is listed (:attr:`ScanReport.skipped`): files of other
 kinds in folders (images, PDFs, Word files …), binary files, files larger than ``max_bytes``,
@@ -51,6 +52,7 @@ from pathlib import Path
 import pandas as pd
 
 from lbc_eval.data.ids import PROVINCE_CODES, SYNTHETIC_PROVINCE, check_char, parse_birth_date
+from lbc_eval.data.messages import COMMA, LANGS, Text, join, msg, text
 from lbc_eval.publish.readers import (
     EXCEL_SUFFIXES,
     IMAGE_SUFFIXES,
@@ -102,6 +104,10 @@ class Finding:
     kind: str
     masked: str
 
+    def line(self) -> str:
+        """The finding as one machine-readable line: ``path: place: kind mask``."""
+        return f"{self.path}: {self.location}: {self.kind} {self.masked}"
+
 
 @dataclass
 class ScanReport:
@@ -112,17 +118,18 @@ class ScanReport:
     findings : list of Finding
     files : int
         Files scanned.
-    errors : list of (path, message)
-        Files that could not be read (a file that cannot be read cannot be cleared).
-    skipped : list of (path, why)
-        What was not looked into: files of other kinds, binary and too large files, images
-        inside notebooks and pages, tool folders (see the module docstring).
+    errors : list of (path, Text)
+        Files that could not be read (a file that cannot be read cannot be cleared), and why
+        (a catalogue message: ``why.code``, ``why.render(lang)``).
+    skipped : list of (path, Text)
+        What was not looked into, and why: files of other kinds, binary and too large files,
+        images inside notebooks and pages, tool folders (see the module docstring).
     """
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, Text]] = field(default_factory=list)
+    skipped: list[tuple[str, Text]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -135,13 +142,20 @@ class ScanReport:
             [vars(f) for f in self.findings], columns=["path", "location", "kind", "masked"]
         )
 
-    def summary(self) -> str:
-        """One line: files scanned, findings by kind, unreadable and skipped files."""
+    def summary(self, lang: str = "zh") -> str:
+        """One line in ``lang``: files scanned, findings by kind, unreadable and skipped files."""
         counts = {k: sum(f.kind == k for f in self.findings) for k in KINDS}
-        found = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "nothing"
-        errors = f"; {len(self.errors)} file(s) could not be read" if self.errors else ""
-        skipped = f"; {len(self.skipped)} skipped (not looked into, listed)" if self.skipped else ""
-        return f"scanned {self.files} file(s): found {found}{errors}{skipped}"
+        found = [
+            msg("scan.count", count=n, kind=msg(f"scan.kind_{k}")) for k, n in counts.items() if n
+        ]
+        fields = {
+            "found": msg("scan.found", counts=join(found, COMMA))
+            if found
+            else msg("scan.found_nothing"),
+            "errors": msg("scan.errors", count=len(self.errors)) if self.errors else "",
+            "skipped": msg("scan.skipped", count=len(self.skipped)) if self.skipped else "",
+        }
+        return text("scan.summary", lang, files=self.files, **fields)
 
 
 # --- detection ------------------------------------------------------------------------------------
@@ -314,14 +328,14 @@ def _files(
             dirs.sort()
             for d in dirs:
                 if _tool_dir(d):
-                    skipped.append((os.path.join(root, d), "tool folder, not walked"))
+                    skipped.append((os.path.join(root, d), msg("scan.tool_folder")))
                 elif os.path.islink(os.path.join(root, d)):
-                    skipped.append((os.path.join(root, d), "a link to a folder, not followed"))
+                    skipped.append((os.path.join(root, d), msg("scan.folder_link")))
             dirs[:] = [d for d in dirs if not (_tool_dir(d) or os.path.islink(Path(root, d)))]
             for f in sorted(files):
                 path = Path(root, f)
                 if not path.exists():
-                    skipped.append((str(path), "a link to nothing"))
+                    skipped.append((str(path), msg("scan.dead_link")))
                     continue
                 yield path, path.relative_to(p).as_posix(), False
 
@@ -349,15 +363,15 @@ def _why_skipped(path: Path, named: bool, max_bytes: int):  # noqa: ANN202
     """(reader, None) for a file to read, (None, why) for one to skip."""
     reader = _reader(path)
     if reader is None and not named:
-        kind = "an image" if path.suffix.lower() in IMAGE_SUFFIXES else "a kind"
-        return None, f"{kind} the scanner does not read"
+        image = path.suffix.lower() in IMAGE_SUFFIXES
+        return None, msg("scan.image" if image else "scan.other_kind")
     size = path.stat().st_size
     if size > max_bytes:
-        return None, f"larger than {max_bytes // 2**20} MB ({size // 2**20} MB): not read"
+        return None, msg("scan.too_large", limit=max_bytes // 2**20, size=size // 2**20)
     if reader is None:
         with path.open("rb") as fh:
             if b"\x00" in fh.read(8192):
-                return None, "a binary file the scanner does not read"
+                return None, msg("scan.binary")
         reader = text_chunks
     return reader, None
 
@@ -399,13 +413,13 @@ def scan(
     for path, name, named in _files(paths, report.skipped):
         shown = detector.redact(str(path))
         if not path.exists():
-            report.errors.append((shown, "no such file or folder"))
+            report.errors.append((shown, msg("scan.missing")))
             continue
         for kind, masked in detector.find(name):
             report.findings.append(Finding(shown, "file name", kind, masked))
         reader, why = _why_skipped(path, named, max_bytes)
         if reader is None:
-            report.skipped.append((shown, str(why)))
+            report.skipped.append((shown, why))
             continue
         report.files += 1
         _scan_file(path, shown, reader, detector, report)
@@ -423,15 +437,16 @@ def _scan_file(path: Path, shown: str, reader, detector: Detector, report: ScanR
             for kind, masked in detector.find(text):
                 report.findings.append(Finding(shown, detector.redact(location), kind, masked))
     except Exception as err:  # noqa: BLE001  (any unreadable file is reported, not fatal)
-        report.errors.append((shown, f"{type(err).__name__}: could not be read"))
+        report.errors.append((shown, msg("scan.unreadable", error=type(err).__name__)))
     if images:
-        report.skipped.append((shown, f"{images} image(s) inside not read (pixels)"))
+        report.skipped.append((shown, msg("scan.images_inside", images=images)))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``lbc-eval scan PATH... [--names FILE] [--include-synthetic] [--allow FILE]``.
+    """``lbc-eval scan PATH... [--names FILE] [--include-synthetic] [--allow FILE] [--lang en]``.
 
-    Prints each finding (file, place, kind, masked value), what was skipped, and a summary.
+    Prints each finding (file, place, kind, masked value), what was skipped, and a summary
+    (``--lang zh``, the default, or ``--lang en``: the language of all but the findings).
     Exit status 0 when nothing was found, 1 when something was, 2 when a file could not be
     read or the arguments are wrong (skipped files do not change it: they are listed).
     """
@@ -454,6 +469,12 @@ def main(argv: list[str] | None = None) -> int:
         "--max-mb", type=int, default=MAX_BYTES // 2**20, help="skip larger files (default 512)"
     )
     parser.add_argument("--quiet", action="store_true", help="print the summary only")
+    parser.add_argument(
+        "--lang",
+        choices=list(LANGS),
+        default=LANGS[0],
+        help="language of the messages: zh (Chinese, the default) or en",
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -462,7 +483,8 @@ def main(argv: list[str] | None = None) -> int:
         names = _lines(args.names) if args.names else []
         allow = _lines(args.allow) if args.allow else []
     except OSError as err:
-        print(f"lbc-eval scan: cannot read {err.filename}: {err.strerror}", file=sys.stderr)
+        shown = text("scan.cannot_read", args.lang, path=err.filename, reason=err.strerror)
+        print(shown, file=sys.stderr)
         return 2
     report = scan(
         args.paths,
@@ -473,12 +495,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.quiet:
         for f in report.findings:
-            print(f"{f.path}: {f.location}: {f.kind} {f.masked}")
+            print(f.line())
         for path, why in report.skipped:
-            print(f"{path}: skipped: {why}")
-        for path, message in report.errors:
-            print(f"{path}: {message}", file=sys.stderr)
-    print(report.summary())
+            print(text("scan.skipped_line", args.lang, path=path, why=why))
+        for path, why in report.errors:
+            print(text("scan.error_line", args.lang, path=path, why=why), file=sys.stderr)
+    print(report.summary(args.lang))
     if report.errors:
         return 2
     return 1 if report.findings else 0

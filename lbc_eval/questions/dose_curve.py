@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.errors import MergeError
 from scipy import stats
 
 from lbc_eval.data.terms import term_index
@@ -138,25 +139,41 @@ def dose_pairs(
     """
     tv = panel[time]
     t = tv.to_numpy(dtype="int64") if pd.api.types.is_integer_dtype(tv) else term_index(tv)
-    dose_v = panel[list(treatment)].astype("float64").sum(axis=1, skipna=False)
-    now = pd.DataFrame(
-        {"u": panel[unit].to_numpy(), "t": t, "dose": dose_v.to_numpy(), time: tv.to_numpy()}
-    )
-    now["cl"] = panel[cluster].to_numpy()
+    dose = panel[list(treatment)].astype("float64").sum(axis=1, skipna=False).to_numpy()
     if "mentor_role" in panel.columns:
         paired = (panel["mentor_role"].astype("string") != "none").fillna(False).to_numpy()
     else:
         paired = np.ones(len(panel), dtype=bool)
-    now["supply"] = leave_one_out(now["cl"], now["t"], now["dose"].where(paired))
-    if sample == "paired":
-        now = now[paired]
-    nxt = pd.DataFrame({"u": panel[unit].to_numpy(), "t": t - lag})
-    nxt["y"] = pd.to_numeric(panel[outcome], errors="coerce").astype("float64").to_numpy()
-    nxt = nxt.rename(columns={"y": f"{outcome}[t+{lag}]"})
+    # the pairs are matched on integer keys (child code, term) and the text columns taken for
+    # the matched rows only: on a province's millions of child-terms, text keys are slow
+    cl_codes = pd.factorize(panel[cluster], use_na_sentinel=False)[0]
+    supply = leave_one_out(pd.Series(cl_codes), pd.Series(t), pd.Series(dose).where(paired))
+    codes = pd.factorize(panel[unit], use_na_sentinel=False)[0].astype("int64")
+    lo = int(t.min()) if len(t) else 0
+    key = codes * (int(t.max()) - lo + lag + 1 if len(t) else 1) + (t - lo)
+    order = np.argsort(key, kind="stable")
+    ranked = key[order]
+    if (ranked[1:] == ranked[:-1]).any():
+        raise MergeError(
+            "Merge keys are not unique in either left or right dataset; not a one-to-one merge"
+        )
+    left = np.flatnonzero(paired) if sample == "paired" else np.arange(len(panel))
+    want = key[left] + lag  # the same child's key lag terms later, in the rows' order
+    at = np.minimum(np.searchsorted(ranked, want), max(len(ranked) - 1, 0))
+    hit = ranked[at] == want if len(ranked) else np.zeros(0, dtype=bool)
+    i, j = left[hit], order[at[hit]]
+    now = pd.DataFrame(
+        {"u": panel[unit].iloc[i].to_numpy(), "t": t[i], "dose": dose[i],
+         time: tv.iloc[i].to_numpy()}
+    )  # fmt: skip
+    now["cl"] = panel[cluster].iloc[i].to_numpy()
+    now["supply"] = supply[i]
+    y = pd.to_numeric(panel[outcome].iloc[j], errors="coerce").astype("float64").to_numpy()
+    nxt = pd.DataFrame({f"{outcome}[t+{lag}]": y})
     for c in controls:
-        nxt[c] = panel[c].to_numpy()
-    nxt["dose_lead"] = dose_v.to_numpy()
-    pairs = now.merge(nxt, on=["u", "t"], how="inner", validate="one_to_one")
+        nxt[c] = panel[c].iloc[j].to_numpy()
+    nxt["dose_lead"] = dose[j]
+    pairs = now.join(nxt, suffixes=("_x", "_y"))
     return pairs.rename(columns={"u": unit, "cl": cluster}).dropna(subset=["dose"])
 
 

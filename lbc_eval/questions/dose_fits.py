@@ -133,24 +133,47 @@ class DoseFits:
         comparable: bool,
     ) -> list[str]:
         """The result's notes: the design, the curve, the naive fit and the truth's scope."""
-        how = (
-            f"natural cubic spline, knots {', '.join(f'{k:g}' for k in self.knots)}"
-            if spline == "natural"
-            else f"saturation 1 - exp(-c/{self.scale:.3g})"
-            + ("" if self.knots else " (c0 chosen by least squares; intervals conditional on it)")
-        )
-        scope = (
-            []
-            if comparable
-            else ["vs_truth: the synthetic truth is for all contacts, lag 1, mentored terms"]
-        )
-        return [
-            f"dose: {' + '.join(dose_cols)} in term t; outcome {outcome} in term t+{lag}; "
-            f"{'mentored child-terms' if sample == 'paired' else 'all child-terms'}; "
-            f"child and term fixed effects; controls at t+{lag}: {', '.join(ctrl) or 'none'}",
-            f"smooth curve: {how}; AME over {len(self.dose):,} child-terms enrolled at t+{lag}",
-            f"naive: pooled cross-section with term effects only ({self.naive.design.nobs:,} obs)",
-            "curve band: pointwise CRV1 intervals",
-            *scope,
-            *self.notes,
-        ]
+        return describe(
+            outcome, dose_cols, lag, sample, ctrl, spline, comparable, knots=self.knots,
+            scale=self.scale, n_pairs=len(self.dose), naive_nobs=self.naive.design.nobs,
+            notes=self.notes,
+        )  # fmt: skip
+
+
+def describe(
+    outcome: str,
+    dose_cols: list[str],
+    lag: int,
+    sample: str,
+    ctrl: list[str],
+    spline: str,
+    comparable: bool,
+    *,
+    knots: list[float],
+    scale: float | None,
+    n_pairs: int,
+    naive_nobs: int,
+    notes: list[str],
+) -> list[str]:
+    """The dose-response result's notes (:meth:`DoseFits.describe`; a lazy cohort's fits too)."""
+    how = (
+        f"natural cubic spline, knots {', '.join(f'{k:g}' for k in knots)}"
+        if spline == "natural"
+        else f"saturation 1 - exp(-c/{scale:.3g})"
+        + ("" if knots else " (c0 chosen by least squares; intervals conditional on it)")
+    )
+    scope = (
+        []
+        if comparable
+        else ["vs_truth: the synthetic truth is for all contacts, lag 1, mentored terms"]
+    )
+    return [
+        f"dose: {' + '.join(dose_cols)} in term t; outcome {outcome} in term t+{lag}; "
+        f"{'mentored child-terms' if sample == 'paired' else 'all child-terms'}; "
+        f"child and term fixed effects; controls at t+{lag}: {', '.join(ctrl) or 'none'}",
+        f"smooth curve: {how}; AME over {n_pairs:,} child-terms enrolled at t+{lag}",
+        f"naive: pooled cross-section with term effects only ({naive_nobs:,} obs)",
+        "curve band: pointwise CRV1 intervals",
+        *scope,
+        *notes,
+    ]

@@ -23,15 +23,17 @@ import pandas as pd
 from lbc_eval.data.codebook import OUTCOMES
 from lbc_eval.data.cohort import Cohort
 from lbc_eval.data.terms import index_year, term_index, term_label, year_start
-from lbc_eval.errors import EstimationError, UnknownColumnError
+from lbc_eval.errors import EstimationError, OutOfCoreError, UnknownColumnError
 from lbc_eval.estimation.did import Control, DidResult, Method, fit_did, fit_twfe_event_study
 from lbc_eval.estimation.inference.wild import BootWeights
 from lbc_eval.estimation.results import Result
 from lbc_eval.questions.enrolment_checks import (
+    PolicyData,
     PolicyInference,
     inference_note,
     policy_diagnostics,
 )
+from lbc_eval.questions.enrolment_lazy import is_lazy_cohort, lazy_policy_data
 from lbc_eval.questions.inputs import cohort_of
 
 POLICY_OUTCOMES: tuple[str, ...] = ("moved", *OUTCOMES)
@@ -72,7 +74,8 @@ def policy_panel(data: Cohort, *, outcome: str = "moved") -> pd.DataFrame:
     terms = cohort.terms
     period = term_index(p["term"])
     first_term = terms[0]
-    base = p[(p["term"] == first_term) & (p["lb_status"] != "none")]
+    is_base = ((p["term"] == first_term) & (p["lb_status"] != "none")).to_numpy(dtype=bool)
+    base = p[is_base]
     if base.empty:
         raise EstimationError(f"no child is left behind in the first term ({first_term})")
     years = cohort.destinations.set_index("destination_id")["policy_year"]
@@ -86,29 +89,46 @@ def policy_panel(data: Cohort, *, outcome: str = "moved") -> pd.DataFrame:
             "school_id": base["school_id"].to_numpy(),
         }
     )
+    # children are matched and ordered by integer codes that follow the ids' sort order (as
+    # sort_values orders them): on a province, merges and sorts on text ids are slow
+    codes, ids = pd.factorize(p["student_id"], sort=True, use_na_sentinel=False)
+    base_codes = codes[is_base]
+    in_base = np.zeros(len(ids), dtype=bool)
+    in_base[base_codes] = True
+    keep = np.flatnonzero(in_base[codes])
+
+    def take(c: str) -> pd.Series:
+        return p[c].iloc[keep].reset_index(drop=True)
+
     rows = pd.DataFrame(
         {
-            "student_id": p["student_id"],
-            "period": period,
-            "term": p["term"],
-            "grade": p["grade"].astype(int),
-            "moved_to_parents": p["moved_to_parents"].astype(float),
-            "exit_reason": p["exit_reason"].astype(str),
+            "student_id": take("student_id"),
+            "period": period[keep],
+            "term": take("term"),
+            "grade": take("grade").astype(int),
+            "moved_to_parents": take("moved_to_parents").astype(float),
+            "exit_reason": take("exit_reason").astype(str),
         }
     )
+    code = codes[keep]
     if outcome != "moved":
-        rows[outcome] = p[outcome].astype(float)
-    rows = rows.merge(groups[["student_id"]], on="student_id")
+        rows[outcome] = take(outcome).astype(float)
     rows["imputed"] = False
     if outcome == "moved":
-        rows = rows.sort_values(["student_id", "period"])
-        rows["moved"] = rows.groupby("student_id")["moved_to_parents"].cummax()
+        order = np.lexsort((rows["period"].to_numpy(), code))
+        rows, code = rows.iloc[order].reset_index(drop=True), code[order]
+        rows["moved"] = rows.groupby(code)["moved_to_parents"].cummax()
         add = _carry_forward(
             rows[rows["exit_reason"] == "moved_with_parents"], last=int(term_index(terms[-1])[0])
         )
         if len(add):
             rows = pd.concat([rows, add], ignore_index=True)
-    rows = rows.merge(groups, on="student_id")
+            code = np.concatenate([code, pd.Index(ids).get_indexer(add["student_id"])])
+    first = np.full(len(ids), -1)
+    first[base_codes] = np.arange(len(base))
+    at = first[code]  # each row's child in ``groups``
+    for c in ("group", "destination_id", "school_id"):
+        rows[c] = groups[c].to_numpy()[at]
     cols = [
         "student_id",
         "period",
@@ -119,7 +139,8 @@ def policy_panel(data: Cohort, *, outcome: str = "moved") -> pd.DataFrame:
         outcome,
         "imputed",
     ]
-    return rows[cols].sort_values(["student_id", "period"]).reset_index(drop=True)
+    order = np.lexsort((rows["period"].to_numpy(), code))
+    return rows[cols].iloc[order].reset_index(drop=True)
 
 
 def _carry_forward(exits: pd.DataFrame, *, last: int) -> pd.DataFrame:
@@ -198,7 +219,7 @@ def _truth_aggregate(outcome: str) -> Callable[[str], Callable]:
 
 
 def fit_policy(
-    data: Cohort,
+    data: Cohort | Any,
     *,
     outcome: str = "moved",
     control: Control = "never",
@@ -236,8 +257,10 @@ def fit_policy(
 
     Parameters
     ----------
-    data : Cohort
-        The cohort (its panel and destinations; see :func:`policy_panel`).
+    data : Cohort or LazyCohort
+        The cohort (its panel and destinations; see :func:`policy_panel`). A lazy cohort
+        (``read_cohort(path, engine="duckdb")``) builds the policy panel and runs the DiD in
+        its engine (:mod:`lbc_eval.questions.enrolment_lazy`), with the same result.
     outcome : str
         One of :data:`POLICY_OUTCOMES`.
     control : {"never", "not_yet"}
@@ -273,10 +296,13 @@ def fit_policy(
         ATT(g,t) describe :data:`POLICY_POPULATION`. On a synthetic cohort ``vs_truth``
         compares with the truth's ATT(g,t), and so do the aggregations.
     """
-    cohort = cohort_of(data, needs="destinations table (the adoption terms)")
-    panel = policy_panel(cohort, outcome=outcome)
-    inf = PolicyInference.resolve(panel, cluster, reps, boot_weights, small_cluster)
-    res = _fit(panel, outcome, control, method, cluster, alpha, seed, inf)
+    if is_lazy_cohort(data):
+        source = lazy_policy_data(data, outcome, cluster)
+    else:
+        cohort = cohort_of(data, needs="destinations table (the adoption terms)")
+        source = PolicyData.of_panel(policy_panel(cohort, outcome=outcome), outcome, cluster)
+    inf = PolicyInference.resolve(source.n_clusters, cluster, reps, boot_weights, small_cluster)
+    res = _fit(source.did_data, outcome, control, method, cluster, alpha, seed, inf)
     table = res.table.copy()
     table["group"] = [term_label(g) for g in table["group"]]
     table["time"] = [term_label(t) for t in table["time"]]
@@ -284,12 +310,12 @@ def fit_policy(
     notes = (
         *res.notes,
         ATTRITION_NOTE,
-        inference_note(panel, cluster, control, res.cov_type, inf),
+        inference_note(source, cluster, control, res.cov_type, inf),
         f"ATT(g,t) describe {POLICY_POPULATION} (g), in term t; .summary() sets the simple ATT "
         "(average over treated child-terms) beside the dynamic overall (average over terms "
         "since adoption)",
     )
-    diagnostics = policy_diagnostics(panel, outcome, control, alpha, seed, inf, res.diagnostics)
+    diagnostics = policy_diagnostics(source, control, alpha, seed, inf, res.diagnostics)
 
     def lookup(truth: Mapping[str, Any], tidy: pd.DataFrame) -> list[float]:
         c = _truth_cells(truth, outcome).set_index(["group", "time"])["att"]
@@ -311,7 +337,7 @@ def fit_policy(
 
 
 def _fit(
-    panel: pd.DataFrame,
+    panel: pd.DataFrame | Any,
     outcome: str,
     control: Control,
     method: Method,
@@ -321,8 +347,8 @@ def _fit(
     inf: PolicyInference,
 ) -> DidResult:
     """:func:`~lbc_eval.estimation.did.fit_did` on the policy panel (unbalanced, child by
-    term, first exposed term as group); its warnings are re-raised at the caller of
-    :func:`fit_policy`."""
+    term, first exposed term as group; or its moments read by an engine); its warnings are
+    re-raised at the caller of :func:`fit_policy`."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = fit_did(
@@ -368,6 +394,11 @@ def fit_policy_twfe(
     Result
         One row per event time; ``vs_truth`` compares with the truth's event-time effects.
     """
+    if is_lazy_cohort(data):
+        raise OutOfCoreError(
+            "the two-way fixed-effects event study is not run out of core; fit_policy runs on "
+            "a lazy cohort, or collect the panel (lazy.collect()) and pass the Cohort"
+        )
     cohort = cohort_of(data, needs="destinations table (the adoption terms)")
     panel = policy_panel(cohort, outcome=outcome)
     res = fit_twfe_event_study(

@@ -10,6 +10,7 @@ few, and adds the ``treated_destinations`` row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,33 @@ from lbc_eval.estimation.results import diagnostics_frame
 FEW_DESTINATIONS = 50
 #: Fewer adopting destinations than this and the diagnostics row ``treated_destinations`` fails.
 MIN_TREATED_DESTINATIONS = 5
+
+
+@dataclass(frozen=True)
+class PolicyData:
+    """What :func:`~lbc_eval.questions.enrolment.fit_policy` reads of its panel: the data of
+    the DiD (the policy panel, or its moments read in an engine:
+    :mod:`lbc_eval.questions.enrolment_lazy`), the counts the notes and checks need, and the
+    randomisation pre-test ``randomise(draws, seed)`` (statistic, p-value, permutations)."""
+
+    did_data: Any
+    n_clusters: int
+    n_destinations: int
+    adopting: int
+    randomise: Callable[[int, int | None], tuple[float, float, int]]
+
+    @classmethod
+    def of_panel(cls, panel: pd.DataFrame, outcome: str, cluster: str | None) -> PolicyData:
+        """From the in-memory :func:`~lbc_eval.questions.enrolment.policy_panel`."""
+        return cls(
+            did_data=panel,
+            n_clusters=int(panel[cluster].nunique() if cluster else panel["student_id"].nunique()),
+            n_destinations=int(panel["destination_id"].nunique()),
+            adopting=int(panel.loc[panel["group"] > 0, "destination_id"].nunique()),
+            randomise=lambda draws, seed: randomisation_pretest(
+                panel, outcome, draws=draws, seed=seed
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -44,15 +72,14 @@ class PolicyInference:
     @classmethod
     def resolve(
         cls,
-        panel: pd.DataFrame,
+        n_clusters: int,
         cluster: str | None,
         reps: int | None,
         boot_weights: BootWeights,
         small_cluster: bool | None,
     ) -> PolicyInference:
         """The defaults of :func:`~lbc_eval.questions.enrolment.fit_policy` given the panel's
-        clusters."""
-        n_clusters = panel[cluster].nunique() if cluster else panel["student_id"].nunique()
+        clusters (``n_clusters``: of ``cluster``, or children without one)."""
         few = cluster is not None and n_clusters < FEW_DESTINATIONS
         if reps is None:
             reps = 999 if few else 0
@@ -69,11 +96,11 @@ class PolicyInference:
 
 
 def inference_note(
-    panel: pd.DataFrame, cluster: str | None, control: Control, cov_type: str, inf: PolicyInference
+    data: PolicyData, cluster: str | None, control: Control, cov_type: str, inf: PolicyInference
 ) -> str:
     """The note naming the clusters and the methods of the intervals and the pre-test."""
     if cluster is None:
-        n_dest = panel["destination_id"].nunique()
+        n_dest = data.n_destinations
         return (
             f"inference clustered by child, although adoption varies across {n_dest} "
             "destinations: with destination-level shocks the intervals and tests are too narrow"
@@ -95,8 +122,7 @@ def inference_note(
 
 
 def policy_diagnostics(
-    panel: pd.DataFrame,
-    outcome: str,
+    data: PolicyData,
     control: Control,
     alpha: float,
     seed: int | None,
@@ -106,7 +132,7 @@ def policy_diagnostics(
     """The fit's diagnostics, the ``pretest`` row replaced by randomisation inference (few
     clusters, never-adopting comparison), then the ``treated_destinations`` row."""
     if inf.randomised and control == "never":
-        stat, p, perms = randomisation_pretest(panel, outcome, draws=inf.reps, seed=seed)
+        stat, p, perms = data.randomise(inf.reps, seed)
         pre_row = {
             "check": "pretest",
             "statistic": stat,
@@ -121,15 +147,13 @@ def policy_diagnostics(
         }
         diagnostics = diagnostics[diagnostics["check"] != "pretest"]
         diagnostics = pd.concat([diagnostics_frame([pre_row]), diagnostics], ignore_index=True)
-    row = treated_destinations_row(panel)
+    row = treated_destinations_row(data.n_destinations, data.adopting)
     return pd.concat([diagnostics, diagnostics_frame([row])], ignore_index=True)
 
 
-def treated_destinations_row(panel: pd.DataFrame) -> dict[str, Any]:
-    """The ``treated_destinations`` row: adopting destinations, failing below
+def treated_destinations_row(n_dest: int, adopting: int) -> dict[str, Any]:
+    """The ``treated_destinations`` row: ``adopting`` of ``n_dest`` destinations, failing below
     :data:`MIN_TREATED_DESTINATIONS`."""
-    n_dest = panel["destination_id"].nunique()
-    adopting = panel.loc[panel["group"] > 0, "destination_id"].nunique()
     return {
         "check": "treated_destinations",
         "statistic": float(adopting),

@@ -26,6 +26,7 @@ from lbc_eval.data.codebook import CONTACT_COLUMNS
 from lbc_eval.data.cohort import Cohort
 from lbc_eval.errors import EstimationError, FewClustersWarning
 from lbc_eval.estimation.checks import as_list, check_columns, check_option
+from lbc_eval.estimation.fe_lazy import lazy_table
 from lbc_eval.estimation.inference.rule import BootOptions, Inference, Rows, linear_rows
 from lbc_eval.estimation.inference.wild import BootWeights
 from lbc_eval.estimation.iv import IVFit
@@ -43,11 +44,13 @@ from lbc_eval.questions.dose_curve import (
 from lbc_eval.questions.dose_fits import DoseFits
 from lbc_eval.questions.inputs import panel_of
 from lbc_eval.questions.mentoring_checks import Setup, checks, iv_table
+from lbc_eval.questions.mentoring_lazy import fit_dose_response_lazy
 
 __all__ = [
     "DEFAULT_BINS",
     "dose_pairs",
     "fit_dose_response",
+    "fit_dose_response_methods",
     "natural_spline",
     "saturation",
 ]
@@ -189,10 +192,56 @@ def fit_dose_response(
     not need the assumption: another child's contacts respond to that child's terms, not this
     one's. The IV is computed for both methods, so the default result reports the contrast.
     """
+    check_option("method", method, ("within", "supply_iv"))
+    return fit_dose_response_methods(
+        data, outcome=outcome, methods=(method,), treatment=treatment, lag=lag, bins=bins,
+        spline=spline, df=df, scale=scale, unit=unit, time=time, cluster=cluster,
+        controls=controls, sample=sample, inference=inference, alpha=alpha, reps=reps,
+        boot_weights=boot_weights, seed=seed,
+    )[method]  # fmt: skip
+
+
+def fit_dose_response_methods(
+    data: Cohort | pd.DataFrame,
+    *,
+    outcome: str,
+    methods: Sequence[Method] = ("within", "supply_iv"),
+    treatment: str | Sequence[str] = "contacts",
+    lag: int = 1,
+    bins: Sequence[int] = DEFAULT_BINS,
+    spline: Spline = "natural",
+    df: int = 3,
+    scale: float | None = None,
+    unit: str = "student_id",
+    time: str = "term",
+    cluster: str = "school_id",
+    controls: str | Sequence[str] = ("lb_status",),
+    sample: Literal["paired", "all"] = "paired",
+    inference: Inference = "auto",
+    alpha: float = 0.05,
+    reps: int = 9999,
+    boot_weights: BootWeights = "auto",
+    seed: int | None = 0,
+) -> dict[str, Result]:
+    """:func:`fit_dose_response` of each of ``methods`` (by method), from one set of fits.
+
+    Both methods fit the same models (the binned and smooth within fits, the naive one, the
+    lead placebo and the two supply-IV fits) and differ only in the rows they report, so asking
+    for both at once costs one: on a province each set takes minutes and gigabytes. The results
+    are those of ``fit_dose_response(..., method=m)``; the other arguments are its own.
+    """
+    if lazy_table(data) is not None:  # a lazy cohort: the within fits in the engine
+        return fit_dose_response_lazy(
+            data, outcome=outcome, methods=methods, treatment=treatment, lag=lag, bins=bins,
+            spline=spline, df=df, scale=scale, unit=unit, time=time, cluster=cluster,
+            controls=controls, sample=sample, inference=inference, alpha=alpha, reps=reps,
+            boot_weights=boot_weights, seed=seed,
+        )  # fmt: skip
     panel = panel_of(data)
     check_option("spline", spline, ("natural", "saturation"))
     check_option("sample", sample, ("paired", "all"))
-    check_option("method", method, ("within", "supply_iv"))
+    for m in methods:
+        check_option("method", m, ("within", "supply_iv"))
     pairs, edges, dose_cols, ctrl = _pairs(
         panel, outcome, treatment, lag, bins, unit, time, cluster, controls, sample
     )
@@ -205,46 +254,52 @@ def fit_dose_response(
     smooth, delta = hyps["ame"]
     diagnostics, ivs, why = checks(setup, smooth, delta, fits.basis, fits.k, inference=inference,
                                    boot=boot, alpha=alpha)  # fmt: skip
-    if method == "supply_iv":
-        if ivs is None:
-            raise EstimationError(f"method='supply_iv': {why}")
-        hyps = {"ame_within": hyps["ame"], "ame_naive": hyps["ame_naive"]}
-    rows = linear_rows(
-        hyps,
-        fit=fits.binned,
-        inference=inference,
-        boot=boot,
-        alpha=alpha,
-        outcome=outcome,
-    )
     comparable = sorted(dose_cols) == sorted(CONTACT_COLUMNS) and lag == 1 and sample == "paired"
-    notes = fits.describe(outcome, dose_cols, lag, sample, ctrl, spline, comparable)
-    warns = list(rows.warnings)
-    table, cov_type, nobs, n_clusters, formula = _headline(
-        method, ivs, why, delta, rows, fits.binned, notes, warns, outcome=outcome, alpha=alpha,
-        cluster=cluster, y_t=y_t, ctrl=ctrl, unit=unit, time=time,
-    )  # fmt: skip
-    return Result(
-        estimator="dose_response",
-        table=table,
-        outcome=outcome,
-        nobs=nobs,
-        cov_type=cov_type,
-        formula=formula,
-        n_clusters=n_clusters,
-        alpha=alpha,
-        notes=(*notes, *rows.notes),
-        warnings=tuple(warns),
-        raw={"binned": fits.binned, "smooth": fits.smooth, "naive": fits.naive, "iv": ivs},
-        diagnostics=diagnostics,
-        tables={
-            "curve": curve_table(fits.smooth, fits.basis, fits.k, fits.dose, alpha),
-            "bins": fits.bin_table(),
-            "basis": fits.basis_table(spline),
-        },
-        tests=rows.tests,
-        truth_lookup=truth_lookup(outcome, fits.doses_in_bin()) if comparable else None,
-    )
+    tables = {
+        "curve": curve_table(fits.smooth, fits.basis, fits.k, fits.dose, alpha),
+        "bins": fits.bin_table(),
+        "basis": fits.basis_table(spline),
+    }
+    lookup = truth_lookup(outcome, fits.doses_in_bin()) if comparable else None
+    out = {}
+    for method in methods:
+        shown = hyps
+        if method == "supply_iv":
+            if ivs is None:
+                raise EstimationError(f"method='supply_iv': {why}")
+            shown = {"ame_within": hyps["ame"], "ame_naive": hyps["ame_naive"]}
+        rows = linear_rows(
+            shown,
+            fit=fits.binned,
+            inference=inference,
+            boot=boot,
+            alpha=alpha,
+            outcome=outcome,
+        )
+        notes = fits.describe(outcome, dose_cols, lag, sample, ctrl, spline, comparable)
+        warns = list(rows.warnings)
+        table, cov_type, nobs, n_clusters, formula = _headline(
+            method, ivs, why, delta, rows, fits.binned, notes, warns, outcome=outcome,
+            alpha=alpha, cluster=cluster, y_t=y_t, ctrl=ctrl, unit=unit, time=time,
+        )  # fmt: skip
+        out[method] = Result(
+            estimator="dose_response",
+            table=table,
+            outcome=outcome,
+            nobs=nobs,
+            cov_type=cov_type,
+            formula=formula,
+            n_clusters=n_clusters,
+            alpha=alpha,
+            notes=(*notes, *rows.notes),
+            warnings=tuple(warns),
+            raw={"binned": fits.binned, "smooth": fits.smooth, "naive": fits.naive, "iv": ivs},
+            diagnostics=diagnostics.copy(),
+            tables={k: v.copy() for k, v in tables.items()},
+            tests=rows.tests,
+            truth_lookup=lookup,
+        )
+    return out
 
 
 def _pairs(

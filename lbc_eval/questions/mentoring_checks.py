@@ -136,6 +136,12 @@ def lead_row(
         fit = fit_lead(d, basis)
     except EstimationError as e:
         return _na("lead_placebo", f"the lead check could not be computed: {e}")
+    return lead_result(fit, inference=inference, boot=boot, alpha=alpha)
+
+
+def lead_result(fit: WithinFit, *, inference: Inference, boot: BootOptions, alpha: float) -> dict:
+    """The ``lead_placebo`` row from the lead model's fit (in memory, or a lazy cohort's
+    :class:`~lbc_eval.estimation.moments.MomentFit`)."""
     R = np.zeros(len(fit.names))
     R[fit.index("dose_lead")] = 1.0
     est, se = float(R @ fit.coef), float(np.sqrt(R @ fit.vcov @ R))

@@ -62,12 +62,13 @@ SCENARIOS: dict[str, tuple[dict[str, Any], str]] = {
 
 def _q1(data: Any, seed: int, reps: int) -> list[pd.DataFrame]:
     """Q1: the within-child AME (wild bootstrap), the supply-IV AME and the naive slope."""
-    from lbc_eval.questions.mentoring import fit_dose_response
+    from lbc_eval.questions.mentoring import fit_dose_response_methods
 
     truth = data.truth["dose_response"]["sdq_total"]["ame"]
     out = []
+    both = fit_dose_response_methods(data, outcome="sdq_total", reps=reps, seed=seed)
     for method in ("within", "supply_iv"):
-        r = fit_dose_response(data, outcome="sdq_total", method=method, reps=reps, seed=seed)
+        r = both[method]
         t = r.tidy()
         keep = ["ame", "ame_naive"] if method == "within" else ["ame"]
         t = t[t["term"].isin(keep)].copy()

@@ -19,7 +19,7 @@ from lbc_eval.data.resources import reference_path
 def _term(data: Any, term: str | None) -> pd.DataFrame:
     p = data.panel
     term = term or data.terms[-1]
-    if term not in set(p["term"]):
+    if term not in data.terms:
         raise ValueError(f"term {term!r} is not in the panel; it has {', '.join(data.terms)}")
     return p[p["term"] == term]
 

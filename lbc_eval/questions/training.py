@@ -30,6 +30,7 @@ from lbc_eval.estimation.checks import as_list, check_columns
 from lbc_eval.estimation.fe import make_design, regressors
 from lbc_eval.estimation.inference.rule import BootOptions, Inference, linear_rows
 from lbc_eval.estimation.inference.wild import BootWeights
+from lbc_eval.estimation.multilevel import sample_clusters
 from lbc_eval.estimation.results import Result, diagnostics_frame
 from lbc_eval.estimation.within import WithinFit, fit_within
 from lbc_eval.questions.inputs import cohort_of
@@ -42,12 +43,19 @@ from lbc_eval.questions.training_checks import (
 __all__ = ["fit_training"]
 
 
-def training_frame(cohort: Cohort, treatment: str, unit: str) -> pd.DataFrame:
-    """The panel with the school-year ``treatment`` (matched on the academic year, the year
-    of the term's autumn), ``left_behind`` (0/1, any parent away) and
-    ``<treatment>:left_behind``; raises when no child-term matches a school-year."""
+def training_frame(
+    cohort: Cohort, treatment: str, unit: str, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The panel (only ``columns`` of it, with ``unit``, ``term`` and ``lb_status``, when
+    given: a province's other columns would be copied for nothing) with the school-year
+    ``treatment`` (matched on the academic year, the year of the term's autumn),
+    ``left_behind`` (0/1, any parent away) and ``<treatment>:left_behind``; raises when no
+    child-term matches a school-year."""
     x = school_exposure(cohort.schools, treatment, unit)
-    d = cohort.panel.assign(year=academic_year(cohort.panel["term"]))
+    panel = cohort.panel
+    if columns is not None:
+        panel = panel[list(dict.fromkeys([unit, "term", "lb_status", *columns]))]
+    d = panel.assign(year=academic_year(panel["term"]))
     d = d.merge(x, on=[unit, "year"], how="left", validate="many_to_one")
     if d[treatment].isna().all():
         raise MissingDataError(
@@ -148,7 +156,9 @@ def fit_training(
     .. math:: Y_{i} = \beta_0 + u_s + c_{k} + e_i,\quad
               u_s \sim N(0, \sigma^2_s),\ c_k \sim N(0, \sigma^2_c),\ e_i \sim N(0, \sigma^2_e)
 
-    (statsmodels MixedLM, REML), gives the variance split and
+    (statsmodels MixedLM, REML; above :data:`~lbc_eval.estimation.multilevel.MAX_CHILDREN`
+    children on a seeded random sample of whole schools, said in ``notes``), gives the
+    variance split and
     :math:`\rho_s = \sigma^2_s / (\sigma^2_s + \sigma^2_c + \sigma^2_e)` (two children of one
     school) and :math:`\rho_c = (\sigma^2_s + \sigma^2_c) / (\cdot)` (of one class).
     """
@@ -166,7 +176,8 @@ def fit_training(
             "class": classes if multilevel is not None else None,
         },
     )
-    d = training_frame(cohort, treatment, unit)
+    used = [outcome, cluster, *ctrl, *([classes] if multilevel is not None and classes else [])]
+    d = training_frame(cohort, treatment, unit, columns=used)
     fit, naive, notes = within_fits(d, outcome, treatment, unit, cluster, ctrl, by_left_behind)
     rows = linear_rows(
         hypotheses(d, fit, naive, treatment, by_left_behind),
@@ -223,12 +234,16 @@ def multilevel_tables(
     is None) and its convergence warnings; adds the MixedLM result to ``raw`` and a note."""
     if multilevel is None:
         return {}, []
-    ml, variance, icc, ml_warn, term = _multilevel(d, outcome, unit, classes, multilevel)
+    ml, variance, icc, ml_warn, term, sampled = _multilevel(
+        d, outcome, unit, classes, multilevel
+    )
     raw["multilevel"] = ml
     notes.append(
         f"multilevel model on term {term} ({int(ml.nobs):,} children): ICC school "
         f"{icc['school']:.3f}, class {icc['class']:.3f}"
     )
+    if sampled:
+        notes.append(sampled)
     icc_table = pd.DataFrame({"level": list(icc), "icc": list(icc.values()), "term": term})
     return {"variance": variance, "icc": icc_table}, ml_warn
 
@@ -295,8 +310,11 @@ def _multilevel(
     unit: str,
     classes: str | None,
     term: str,
-) -> tuple[Any, pd.DataFrame, dict[str, float], list[str], str]:
-    """Unconditional MixedLM on one term: school random intercepts, class variance components."""
+) -> tuple[Any, pd.DataFrame, dict[str, float], list[str], str, str]:
+    """Unconditional MixedLM on one term: school random intercepts, class variance components;
+    above :data:`~lbc_eval.estimation.multilevel.MAX_CHILDREN` children, on a seeded random
+    sample of schools (:func:`~lbc_eval.estimation.multilevel.sample_clusters`, whose note is
+    returned last; empty otherwise)."""
     import statsmodels.formula.api as smf
 
     terms = ordered_terms(d["term"].dropna().unique())
@@ -304,7 +322,7 @@ def _multilevel(
     if label not in terms:
         raise EstimationError(f"term {label!r} is not in the panel ({terms[0]} to {terms[-1]})")
     cols = [outcome, unit, *([classes] if classes else [])]
-    one = d.loc[d["term"] == label, cols].dropna()
+    one, sampled = sample_clusters(d.loc[d["term"] == label, cols].dropna(), unit)
     one = one.rename(columns={outcome: "y", unit: "g"})
     one["g"] = one["g"].astype(str)
     vc = None
@@ -334,7 +352,7 @@ def _multilevel(
         "school": s2["school"] / total,
         "class": (s2["school"] + s2.get("class", 0.0)) / total,
     }
-    return fit, variance, icc, caught, label
+    return fit, variance, icc, caught, label, sampled
 
 
 def _truth_lookup(outcome: str, treatment: str) -> Any:

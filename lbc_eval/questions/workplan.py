@@ -18,6 +18,7 @@ estimator's design checks —, the children it describes and the assumption it n
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,23 @@ PLAUSIBLE = {
 REACH = {a: 1.0 for a in PLAUSIBLE}
 #: The least ICC a pilot is planned with, whatever the data say (small samples understate it).
 ICC_FLOOR = 0.02
+#: The note under the brief's pilot table: where the pilots are randomised, registered and
+#: analysed (notebook 7, :mod:`lbc_eval.pilot`).
+PILOT_LOOP = (
+    "如何随机分配学校、在试点开始前登记分析方法（附哈希值），并在试点学年结束后严格按登记的方法分析，"
+    "见笔记本 7《从计划到试点》（命令行：lbc-eval pilot assign、plan、analyse）。",
+    "How to randomise the schools, register the analysis before the pilot starts (with its "
+    "hash) and analyse the pilot year exactly as registered: notebook 7, From plan to pilot "
+    "(command line: lbc-eval pilot assign, plan, analyse).",
+)
+
+
+def pilot_pointer(lang: str = "zh") -> str:
+    """The note under the pilot table (:data:`PILOT_LOOP`), in ``lang`` (``both``: Chinese,
+    then English)."""
+    labels.check_lang(lang)
+    zh, en = PILOT_LOOP
+    return zh if lang == "zh" else en if lang == "en" else f"{zh} {en}"
 
 
 @dataclass
@@ -83,7 +101,13 @@ class Evidence:
         return _findings.findings_table(self, pilots=[pilot_size(self, a) for a in PLAUSIBLE])
 
 
-def evidence(data: Cohort, *, seed: int = 0, reps: int = 999) -> Evidence:
+def evidence(
+    data: Cohort,
+    *,
+    seed: int = 0,
+    reps: int = 999,
+    progress: Callable[[str], None] | None = None,
+) -> Evidence:
     """Run the estimates the work plan needs on a cohort.
 
     Parameters
@@ -94,12 +118,15 @@ def evidence(data: Cohort, *, seed: int = 0, reps: int = 999) -> Evidence:
         Seed of the wild bootstraps (Q1, its curvature test, Q2) and of Q3's bootstrap.
     reps : int
         The wild bootstraps' draws (Q3 keeps its own default: 999 over destinations).
+    progress : callable, optional
+        Called with a line (``Q1 sdq_total``, ``Q2 math``, ``Q3 moved``, ``audits``,
+        ``ICC sdq_total``, ``ICC math``) as each step starts: on a province they take minutes.
 
     Returns
     -------
     Evidence
-        The Q1 dose-response on SDQ and the curvature of its curve, the Q2 training effect on
-        math, the Q3 simple and dynamic aggregations of the policy's effect on moving,
+        The Q1 dose-response on SDQ (without its fits: :meth:`Result.without_fits`) and the
+        curvature of its curve, the Q2 training effect on math (without its fits), the Q3 simple and dynamic aggregations of the policy's effect on moving,
         coverage, the scholarship rule by recipients, the outcomes' SDs and the ICCs.
     """
     from lbc_eval.data.terms import academic_year
@@ -111,18 +138,31 @@ def evidence(data: Cohort, *, seed: int = 0, reps: int = 999) -> Evidence:
 
     cohort = cohort_of(data, needs="schools and destinations tables")
     panel = cohort.panel
+    say = progress or (lambda line: None)
     with warnings.catch_warnings():  # the results' notes say how few clusters changed inference
         warnings.simplefilter("ignore", FewClustersWarning)
+        say("Q1 sdq_total")
         dose = fit_dose_response(cohort, outcome="sdq_total", seed=seed, reps=reps)
         shape = _findings.curvature(dose, seed=seed, reps=reps)
-        training = fit_training(cohort, outcome="math", seed=seed, reps=reps, multilevel=None)
+        # the plan reads the results' rows and tables: a province's fits take gigabytes
+        dose = dose.without_fits()
+        say("Q2 math")
+        training = fit_training(
+            cohort, outcome="math", seed=seed, reps=reps, multilevel=None
+        ).without_fits()
+    say("Q3 moved")
     fitted = fit_policy(cohort, outcome="moved", seed=seed)
+    say("audits")
     rule = scholarships(panel, basis="recipients")
     short = rule[rule["meets_rule"].eq(False).fillna(False)]
     short = short.sort_values("shortfall", ascending=False, kind="stable").reset_index(drop=True)
     sd = {o: float(pd.to_numeric(panel[o], errors="coerce").std())
           for o in ("sdq_total", "math", "chinese", "attendance") if o in panel}  # fmt: skip
     years = academic_year(list(cohort.terms))
+    icc = {}
+    for o in ("sdq_total", "math"):
+        say(f"ICC {o}")
+        icc[o] = icc_from_cohort(cohort, outcome=o)
     return Evidence(
         cohort_label=repr(cohort),
         dose=dose,
@@ -131,7 +171,7 @@ def evidence(data: Cohort, *, seed: int = 0, reps: int = 999) -> Evidence:
         coverage=coverage(panel, by="term", k=10),
         shortfalls=short,
         scholarship_rows=int(rule["meets_rule"].notna().sum()),
-        icc={o: icc_from_cohort(cohort, outcome=o) for o in ("sdq_total", "math")},
+        icc=icc,
         n_schools=int(panel["school_id"].nunique()),
         policy_simple=fitted.aggregate("simple"),
         shape=shape,
@@ -153,13 +193,13 @@ def pilot_size(
     """Schools a school-randomised pilot needs to detect the action's plausible effect, with
     every assumption the size rests on.
 
-    Returns the row of :func:`lbc_eval.pilot.plan.pilot_plan` (ICC, R² used and the schools it
-    was estimated from — 0 below :data:`~lbc_eval.pilot.plan.MIN_SCHOOLS_R2` schools, with a
+    Returns the row of :func:`lbc_eval.pilot.sizing.pilot_plan` (ICC, R² used and the schools it
+    was estimated from — 0 below :data:`~lbc_eval.pilot.sizing.MIN_SCHOOLS_R2` schools, with a
     note —, share reached, effect in SD, alpha, power, children per school, schools needed,
     the county's school count and the MDE of a pilot randomising all of them, half treated)
     with ``action``, ``outcome`` and ``basis`` first; its ``notes`` in ``lang`` (en, zh).
     """
-    from lbc_eval.pilot.plan import pilot_plan
+    from lbc_eval.pilot.sizing import pilot_plan
 
     effect, outcome, basis = PLAUSIBLE[action]
     county = ev.n_schools or int(ev.training.n_clusters or 0)

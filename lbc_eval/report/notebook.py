@@ -14,6 +14,9 @@ Columns that count children say so in their header (``人数``, ``（人）``, `
 to ``K - 1``.
 
 ``lang`` is the notebooks' ``LANG`` parameter: ``"zh"`` (default), ``"en"`` or ``"both"``.
+The estimators write their notes, inference descriptions and design-check messages in English;
+:func:`show` and :func:`print_diagnostics` show them in ``lang`` through the kit's catalogue
+(:func:`said`, :func:`lbc_eval.data.messages.translate`).
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from __future__ import annotations
 import html
 import inspect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lbc_eval.data import labels
+from lbc_eval.data import codebook, labels, messages
 from lbc_eval.data.cohort import example_cohort, read_cohort
+from lbc_eval.data.resources import example_path
 from lbc_eval.publish.suppression import Suppressed, suppress
 
 #: The kit's minimum publishable count of children (the default ``k`` of
@@ -62,9 +66,44 @@ def counts_children(header: object) -> bool:
     return bool(CHILD_COUNT.search(text)) and not NOT_A_COUNT.search(text)
 
 
-def load(data: str | Path | None = None) -> Any:
-    """The cohort the notebooks analyse: ``data`` (a cohort folder) or the shipped example."""
-    return read_cohort(Path(data)) if data else example_cohort()
+def load(data: str | Path | None = None, *, columns: Sequence[str] | None = None) -> Any:
+    """The cohort the notebooks analyse: ``data`` (a cohort folder) or the shipped example.
+
+    ``columns``: read only these panel columns (and ``term``), with their codebook dtypes and
+    order, as a full read gives them (an optional column the files lack is all missing): a
+    notebook that needs a dozen of the panel's columns holds a province in much less memory.
+    """
+    import pandas as pd
+
+    if columns is None:
+        return read_cohort(Path(data)) if data else example_cohort()
+    cohort = read_cohort(Path(data) if data else example_path(), columns=list(columns))
+    panel = cohort.panel
+    out = {}
+    for c in codebook.columns("panel"):
+        if c.name in panel.columns:
+            s = panel[c.name]
+            out[c.name] = s if s.dtype == c.dtype else s.astype(c.dtype)  # type: ignore[arg-type]
+        elif c.name in columns:  # an optional column the files lack: all missing, as read whole
+            blank = pd.array([pd.NA] * len(panel), dtype=c.dtype)  # type: ignore[call-overload]
+            out[c.name] = pd.Series(blank, index=panel.index)
+    extra = [k for k in panel.columns if k not in out]
+    cohort.panel = pd.concat([pd.DataFrame(out, index=panel.index), panel[extra]], axis=1)
+    return cohort
+
+
+def progress(lang: str = "zh") -> Callable[[str], None]:
+    """A ``progress`` callback for a notebook's long steps: prints ``进行中：LINE``
+    (``running: LINE``) at once, so that a reader, and ``lbc-eval run`` while it waits, can
+    see which step a notebook is in. The lines hold no times, so stored outputs stay the same
+    from run to run. Pass it to the kit's long functions
+    (:func:`lbc_eval.questions.workplan.evidence`) or call it before a step."""
+    labels.check_lang(lang)
+
+    def say(line: str) -> None:
+        print(text(lang, f"进行中：{line}", f"running: {line}"), flush=True)
+
+    return say
 
 
 def text(lang: str, zh: str, en: str) -> str:
@@ -75,6 +114,18 @@ def text(lang: str, zh: str, en: str) -> str:
     if lang == "en":
         return en
     return f"{zh}\n{en}" if "\n" in zh or "\n" in en else f"{zh} / {en}"
+
+
+def said(sentence: str, lang: str = "zh") -> str:
+    """An estimator's English sentence (a note, a warning, a ``cov_type``, a design check's
+    message) in ``lang``: Chinese from the catalogue (:func:`lbc_eval.data.messages.translate`;
+    a sentence it does not know stays in English), the English as it is, or both."""
+    labels.check_lang(lang)
+    sentence = str(sentence)
+    if lang == "en":
+        return sentence
+    zh = messages.translate(sentence, "zh")
+    return zh if lang == "zh" or zh == sentence else text(lang, zh, sentence)
 
 
 def yes_no(value: Any, lang: str = "zh") -> str:
@@ -361,17 +412,18 @@ def show(
     zh_clusters = f"，{n_clusters:,} 个聚类" if n_clusters is not None else ""
     en_clusters = f", {n_clusters:,} clusters" if n_clusters is not None else ""
     print(head)
+    cov_zh = messages.translate(str(result.cov_type), "zh")
     print(
         text(
             lang,
-            f"（{result.nobs:,} 个观测{zh_clusters}；{result.cov_type}）",
+            f"（{result.nobs:,} 个观测{zh_clusters}；{cov_zh}）",
             f"({result.nobs:,} obs{en_clusters}; {result.cov_type})",
         )
     )
     display_table(table, lang, digits=digits)
     prefix = text(lang, "注：", "note: ").replace("\n", " ")
     for note in (*result.notes, *result.warnings):
-        print(f"{prefix}{note}")
+        print(f"{prefix}{said(note, lang)}")
 
 
 def print_diagnostics(result: Any, *, digits: int = 3, lang: str = "zh") -> None:
@@ -403,4 +455,6 @@ def print_diagnostics(result: Any, *, digits: int = 3, lang: str = "zh") -> None
         else:
             stat = "" if pd.isna(row.statistic) else f"统计量 {row.statistic:.{digits}f}"
             p = "" if pd.isna(row.p_value) else f"，p = {row.p_value:.{digits}f}"
-            print(f"- {check}：{verdict}；{stat}{p}。{row.message}")
+            message = said(row.message, lang)
+            end = "。" if lang == "zh" and messages.has_cjk(message) and message[-1] != "。" else ""
+            print(f"- {check}：{verdict}；{stat}{p}。{message}{end}")

@@ -416,10 +416,13 @@ def plot_coverage(
     x: str | None = None,
     group: str | None = None,
     target: float | None = None,
+    lang: str = "both",
     ax: Any = None,
 ) -> Any:
     """Share of left-behind children paired, over ``x`` (default the first key), one line per
-    ``group`` (default the second key, if any); ``target`` draws the bureau's goal."""
+    ``group`` (default the second key, if any); ``target`` draws the bureau's goal. Axis labels
+    and the target's legend entry are in ``lang`` (``"zh"``, ``"en"`` or ``"both"``)."""
+    labels.check_lang(lang)
     ax = _axes(ax)
     keys = _keys(frame, ["n_left_behind"])
     x = x or keys[0]
@@ -428,10 +431,11 @@ def plot_coverage(
     for name, part in groups:
         ax.plot(part[x].astype(str), _float(part["share_paired"]), marker="o", label=name)
     if target is not None:
-        ax.axhline(target, linestyle="--", color="grey", linewidth=1, label="target")
+        ax.axhline(target, linestyle="--", color="grey", linewidth=1,
+                   label=_words("目标", "target", lang))  # fmt: skip
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel(x)
-    ax.set_ylabel("share of left-behind children paired")
+    ax.set_xlabel(labels.label(x, lang))
+    ax.set_ylabel(_words("已结对的留守儿童比例", "share of left-behind children paired", lang))
     if group or target is not None:
         ax.legend(fontsize=8)
     return ax

@@ -1,7 +1,7 @@
 """The evidence brief as a Word document (``.docx``), from the same HTML as the web page.
 
 Bureaus edit and forward Word files, so the brief is written both ways from one source:
-:func:`write_docx` turns the body of the HTML brief (:func:`lbc_eval.report.brief.page` —
+:func:`write_docx` turns the body of the HTML brief (:func:`lbc_eval.report.pages.page` —
 headings, paragraphs, lists, tables, figures as embedded PNG, the synthetic-data banner) into a
 document with
 
@@ -15,8 +15,8 @@ document with
 - East Asian text in :data:`EAST_ASIA_FONT` (``w:eastAsia``), which Word on Chinese Windows
   has; Latin text in the theme's font.
 
-The HTML tables are read by :func:`read_table`, which the HTML page uses too, so both formats
-show the same cells (booleans as 是/否 or yes/no).
+The HTML tables are read by :func:`lbc_eval.report.tables.read_table`, which the HTML page uses
+too, so both formats show the same cells (booleans as 是/否 or yes/no).
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ import base64
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from lbc_eval.report.tables import Table, is_number, pad, read_table
 
 #: Font of East Asian text (``w:eastAsia``): on every Chinese Windows since Vista.
 EAST_ASIA_FONT = "Microsoft YaHei"
@@ -39,109 +41,7 @@ MIN_DPI = 200
 WIDE_TABLE = 7
 
 _PAGE_WIDTH_CM, _PAGE_HEIGHT_CM, _MARGIN_CM = 21.0, 29.7, 2.0
-_YES_NO = {"zh": ("是", "否"), "en": ("yes", "no"), "both": ("是 yes", "否 no")}
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_NUMBER = re.compile(r"^[-+\u2212]?[\d,]*\.?\d+\s*%?(\s*\[[-+\u2212\d.,\s]+\])?$")
-
-
-# --- tables: read once, written as HTML and as Word ---------------------------------------------
-
-
-@dataclass
-class Table:
-    """A table as the reader sees it: caption, one header row, body rows of cell texts.
-
-    ``row_header``: the first column names each row (a data frame's index).
-    """
-
-    head: list[str]
-    rows: list[list[str]]
-    caption: str = ""
-    row_header: bool = False
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def n_columns(self) -> int:
-        return max([len(self.head), *(len(r) for r in self.rows)], default=0)
-
-    def numeric(self, j: int) -> bool:
-        """Column ``j`` holds numbers only (blanks aside): it is right-aligned, header too."""
-        values = [r[j] for r in self.rows if j < len(r) and r[j].strip()]
-        return bool(values) and all(is_number(v) for v in values)
-
-    def turned(self) -> Table:
-        """The table with rows and columns swapped (the first column heads the new columns)."""
-        width = self.n_columns
-        head = _pad(self.head, width)
-        rows = [_pad(r, width) for r in self.rows]
-        new_head = [head[0], *(r[0] for r in rows)]
-        new_rows = [[head[j], *(r[j] for r in rows)] for j in range(1, width)]
-        return Table(new_head, new_rows, self.caption, row_header=True, notes=self.notes)
-
-
-def _pad(cells: list[str], width: int) -> list[str]:
-    return [*cells, *[""] * (width - len(cells))]
-
-
-def is_number(text: str) -> bool:
-    """A cell that reads as a number (or a number with its interval): right-aligned."""
-    return bool(_NUMBER.match(text.strip()))
-
-
-def read_table(table: Any, lang: str = "zh") -> Table:
-    """A :class:`Table` from an HTML ``<table>`` element (lxml).
-
-    Reads pandas' markup too: the index-name row under the column names is folded into the
-    header, spanned header cells repeated, stacked header rows joined with `` / ``. Cells
-    ``True``/``False`` read 是/否 (yes/no in English).
-    """
-    yes, no = _YES_NO.get(lang, _YES_NO["zh"])
-
-    def cells(tr: Any) -> list[tuple[str, str]]:
-        out = []
-        for c in tr:
-            if not isinstance(c.tag, str) or c.tag not in ("th", "td"):
-                continue
-            text = " ".join(c.text_content().split())
-            text = {"True": yes, "False": no}.get(text, text)
-            out.extend([(c.tag, text)] * max(1, int(c.get("colspan", "1") or 1)))
-        return out
-
-    trs = [(tr.getparent().tag == "thead", cells(tr)) for tr in table.iter("tr")]
-    head_rows = [r for in_head, r in trs if in_head]
-    body_rows = [r for in_head, r in trs if not in_head]
-    if not head_rows and body_rows and all(tag == "th" for tag, _ in body_rows[0]):
-        head_rows, body_rows = [body_rows[0]], body_rows[1:]
-    head: list[str] = []
-    if head_rows:
-        last = [t for _, t in head_rows[-1]]
-        if len(head_rows) > 1 and last[0] and not any(last[1:]):
-            head_rows = head_rows[:-1]  # pandas: the index's name, alone under the columns
-        else:
-            last = []
-        width = max(len(r) for r in head_rows)
-        for j in range(width):
-            parts: list[str] = []
-            for r in head_rows:
-                text = r[j][1] if j < len(r) else ""
-                if text and text not in parts:
-                    parts.append(text)
-            head.append(" / ".join(parts))
-        if last and head:
-            head[0] = last[0]
-    caption = table.find("caption")
-    rows = [[t for _, t in r] for r in body_rows if r]
-    # a row header: pandas' index (<th> cells), or a first column of names (措施, 学校代码 ...)
-    named = len(head) > 1 and bool(rows) and all(r[0] and not is_number(r[0]) for r in rows)
-    return Table(
-        head=head,
-        rows=rows,
-        caption="" if caption is None else " ".join(caption.text_content().split()),
-        row_header=named or any(r and r[0][0] == "th" for r in body_rows),
-    )
-
-
-# --- the document ---------------------------------------------------------------------------------
 
 
 def write_docx(body_html: str, target: str | Path, *, title: str, lang: str = "zh") -> Path:
@@ -300,8 +200,8 @@ class _Writer:
             return
         if table.caption:
             self.doc.add_paragraph(table.caption, style="Caption")
-        rows = ([_pad(table.head, width)] if table.head else []) + [
-            _pad(r, width) for r in table.rows
+        rows = ([pad(table.head, width)] if table.head else []) + [
+            pad(r, width) for r in table.rows
         ]
         grid = self.doc.add_table(rows=len(rows), cols=width)
         grid.style = self.doc.styles["Table Grid"]

@@ -117,6 +117,15 @@ Truth
 - ``other``: counselling, tutoring and move effects as set;
 - ``populations``: for each estimand, in words, the units it averages over (all are sample
   quantities: the children and terms generated, with or without a recorded outcome).
+
+National cohorts
+----------------
+A spec with ``n_provinces`` above 1 (``SynthSpec.preset("national")``: 14 provinces of the
+``province`` preset's size, about 107 million child-terms) is too large for memory:
+:func:`simulate` refuses it and :func:`write_national` (``lbc-eval synth --preset national
+--out DIR``) simulates the provinces one at a time, each the process above with its own
+derived seed, and streams them to disk; the national truth weights the provinces' truths by
+their units. Seeds, codes, layout and truth: :mod:`lbc_eval.synth.national`.
 """
 
 from __future__ import annotations
@@ -128,15 +137,16 @@ import numpy as np
 import pandas as pd
 
 from lbc_eval.data.cohort import Cohort
+from lbc_eval.errors import SpecError
 from lbc_eval.synth.dgp import DOSE_GRID, dose_effect
-from lbc_eval.synth.engine import policy_population, term
+from lbc_eval.synth.engine import run
+from lbc_eval.synth.national import province_seed, write_national
 from lbc_eval.synth.spec import SynthSpec
-from lbc_eval.synth.state import State, TermOut
 from lbc_eval.synth.tables import destinations_table, roster, schools_table, stack
-from lbc_eval.synth.truth import Accumulator, truth_of
+from lbc_eval.synth.truth import truth_of
 from lbc_eval.synth.world import build_world
 
-__all__ = ["DOSE_GRID", "dose_effect", "simulate"]
+__all__ = ["DOSE_GRID", "dose_effect", "province_seed", "simulate", "write_national"]
 
 
 def simulate(spec: SynthSpec | None = None, *, progress: bool = False) -> Cohort:
@@ -168,41 +178,29 @@ def simulate(spec: SynthSpec | None = None, *, progress: bool = False) -> Cohort
     ['dose_response', 'lb_gap', 'meta']
     """
     spec = spec or SynthSpec()
+    if spec.n_provinces > 1:
+        raise SpecError(
+            "n_provinces",
+            f"{spec.n_provinces} provinces do not fit in memory; write them to disk province by "
+            "province with lbc_eval.synth.write_national(spec, out) or "
+            "`lbc-eval synth --preset national --seed N --out DIR`",
+        )
     world = build_world(spec)
-    steps = range(spec.n_terms)
     bar: Any = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=2 * spec.n_terms, desc="simulating terms", unit="term")
     tick: Callable[[], None] = (lambda: bar.update(1)) if bar is not None else (lambda: None)
-
-    # the counterfactual world, without the policy: only what the policy truth needs
-    pop = policy_population(world)
-    cf: list[TermOut] = []
-    state = State.start(world)
-    for t in steps:
-        cf.append(term(spec, world, state, t, policy=False, acc=None, keep=pop))
-        tick()
-
-    acc = Accumulator()
     frames: list[pd.DataFrame] = []
-    fact: list[TermOut] = []
-    state = State.start(world)
-    for t in steps:
-        out = term(spec, world, state, t, policy=True, acc=acc, keep=pop)
-        assert out.frame is not None
-        frames.append(out.frame)
-        out.frame = None
-        fact.append(out)
-        tick()
+    r = run(spec, world, lambda t, frame: frames.append(frame), tick)
     if bar is not None:
         bar.close()
 
     panel = stack(frames)
-    schools = schools_table(spec, world, np.column_stack(acc.enrolment))
+    schools = schools_table(spec, world, np.column_stack(r.acc.enrolment))
     destinations = destinations_table(spec, world)
-    truth = truth_of(spec, world, acc, pop, fact, cf)
+    truth = truth_of(spec, world, r.acc, r.pop, r.fact, r.cf)
     ids = roster(world)
     return Cohort(panel=panel, schools=schools, destinations=destinations, truth=truth, roster=ids)
 

@@ -6,6 +6,7 @@ policy enters only through masks), so the two worlds share their draws exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,46 @@ from lbc_eval.synth.state import State, TermOut
 from lbc_eval.synth.tables import term_frame
 from lbc_eval.synth.truth import Accumulator, accumulate
 from lbc_eval.synth.world import World
+
+
+@dataclass
+class Run:
+    """What the truth needs from a run of both worlds (:func:`run`)."""
+
+    acc: Accumulator
+    pop: np.ndarray
+    fact: list[TermOut]
+    cf: list[TermOut]
+
+
+def run(
+    spec: SynthSpec,
+    w: World,
+    sink: Callable[[int, pd.DataFrame], None],
+    tick: Callable[[], None] = lambda: None,
+) -> Run:
+    """Run the county through every term, first without the policy (only what the policy truth
+    needs is kept), then with it, handing each factual term's panel rows to ``sink(t, frame)``
+    as they are made (a list keeps them; the national writer writes and drops them).
+    ``tick`` is called after every term of either world."""
+    pop = policy_population(w)
+    cf: list[TermOut] = []
+    state = State.start(w)
+    for t in range(spec.n_terms):
+        cf.append(term(spec, w, state, t, policy=False, acc=None, keep=pop))
+        tick()
+    acc = Accumulator()
+    fact: list[TermOut] = []
+    state = State.start(w)
+    for t in range(spec.n_terms):
+        out = term(spec, w, state, t, policy=True, acc=acc, keep=pop)
+        if out.frame is None:  # pragma: no cover - the factual world always has rows
+            raise RuntimeError("the factual world made no rows")
+        sink(t, out.frame)
+        out.frame = None
+        fact.append(out)
+        tick()
+    return Run(acc, pop, fact, cf)
 
 
 def policy_population(w: World) -> np.ndarray:
@@ -92,6 +133,7 @@ def term(
     policy: bool,
     acc: Accumulator | None,
     keep: np.ndarray,
+    shift: Mapping[str, np.ndarray] | None = None,
 ) -> TermOut:
     """Advance the county by term ``t``. Every random draw's parameters are the same in both
     worlds (the policy enters only through masks), so the two worlds share their draws.
@@ -113,7 +155,7 @@ def term(
         scholarship = _scholarships(spec, w, on & autumn, p.school, p.is_lb, d.u["sch"], d.u["amt"])
         if autumn:
             acc.enrolment.append(np.bincount(p.school[on], minlength=w.n_schools))
-    base, gaps, z, y_rec = outcomes(spec, w, st, d, p, s.hours, t // 2)
+    base, gaps, z, y_rec = outcomes(spec, w, st, d, p, s.hours, t // 2, shift=shift)
     if acc is not None:
         accumulate(spec, acc, on, st, p.lb, base, gaps, z, y_rec)
     e = exits(spec, w, st, d, p, on, t, policy=policy)
@@ -212,17 +254,30 @@ Outcomes = dict[str, np.ndarray]
 
 
 def outcomes(
-    spec: SynthSpec, w: World, st: State, d: Draws, p: Place, hours: np.ndarray, y: int
+    spec: SynthSpec,
+    w: World,
+    st: State,
+    d: Draws,
+    p: Place,
+    hours: np.ndarray,
+    y: int,
+    *,
+    shift: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[Outcomes, Outcomes, Outcomes, Outcomes]:
     r"""The outcomes, with the pieces the truth needs: ``base`` (neither the left-behind gap
     nor the dose), ``gaps`` (the gap of the child's status), the latent
-    :math:`z = \mathrm{base} + \mathrm{gap} + f_Y(C_{i,t-1})` and the recorded ``y_rec``."""
+    :math:`z = \mathrm{base} + \mathrm{gap} + f_Y(C_{i,t-1})` and the recorded ``y_rec``.
+
+    ``shift`` (a pilot year, :mod:`lbc_eval.synth.pilot`) adds ``shift[o][s]`` to the latent
+    outcome ``o`` of every child at school ``s`` this term (SD units before scaling)."""
     gaps = {
         o: np.r_[0.0, getattr(spec, f"gap_{o if o != 'sdq_total' else 'sdq'}")][p.lb]
         for o in OUTCOMES
     }
     base = _base(spec, w, st, d, p, hours, y)
     z = {o: base[o] + gaps[o] + dose_effect(spec, o, st.prev_contacts) for o in OUTCOMES}
+    for o, by_school in (shift or {}).items():
+        z[o] = z[o] + by_school[p.school]
     y_rec = {o: measure(o, z[o]) for o in OUTCOMES}
     return base, gaps, z, y_rec
 

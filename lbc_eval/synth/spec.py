@@ -71,6 +71,16 @@ class SynthSpec:
         "seat itself (in-county, always adopting the policy), a third of the rest are in the "
         "province.",
     )
+    n_provinces: int = _k(
+        1,
+        1,
+        99,
+        "Provinces of a national cohort (the national preset: 14 provinces of the province "
+        "preset's size, about 107 million child-terms). Above 1 the cohort is written to disk "
+        "province by province (lbc_eval.synth.write_national, lbc-eval synth --out DIR), each "
+        "province simulated with its own seed derived from seed; n_children, n_schools, "
+        "n_townships and n_destinations are then per province.",
+    )
     start_year: int = _k(2021, 2000, 2090, "Academic year of the first term (autumn).")
     n_terms: int = _k(8, 4, 40, "Terms simulated (two per academic year).")
     class_size: int = _k(40, 5, 80, "Target class size.")
@@ -317,6 +327,13 @@ class SynthSpec:
             "n_townships": 400,
             "n_destinations": 40,
         },
+        "national": {
+            "n_children": 1_000_000,
+            "n_schools": 2000,
+            "n_townships": 400,
+            "n_destinations": 40,
+            "n_provinces": 14,
+        },
     }
 
     def __post_init__(self) -> None:
@@ -353,7 +370,12 @@ class SynthSpec:
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> SynthSpec:
-        """A named preset (``small``, ``county``, ``province``) with fields overridden."""
+        """A named preset (``small``, ``county``, ``province``, ``national``) with fields
+        overridden.
+
+        ``national`` is 14 provinces of the ``province`` preset's size (``n_provinces``); it is
+        too large for memory and is written to disk by :func:`lbc_eval.synth.write_national`.
+        """
         if name not in cls.PRESETS:
             raise SpecError(
                 "preset", f"unknown preset {name!r}; choose one of {', '.join(cls.PRESETS)}"
@@ -371,9 +393,15 @@ class SynthSpec:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict of the knobs (tuples as lists), for JSON."""
+        """Plain dict of the knobs (tuples as lists), for JSON.
+
+        ``n_provinces`` is left out when it is 1 (one county or province), so that the
+        ``truth.json`` of such cohorts reads as it did before the knob existed.
+        """
         return {
-            k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in dataclasses.asdict(self).items()
+            if k != "n_provinces" or v != 1
         }
 
     @classmethod

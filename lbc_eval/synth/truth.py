@@ -101,6 +101,10 @@ def accumulate(
 # --- tables ---------------------------------------------------------------------------------
 
 
+STATUSES = ((1, "father"), (2, "mother"), (3, "both"))
+UNITS = {"math": "SD", "chinese": "SD", "sdq_total": "SDQ points", "attendance": "share"}
+
+
 def truth_of(
     spec: SynthSpec,
     w: World,
@@ -109,7 +113,7 @@ def truth_of(
     fact: list[TermOut],
     cf: list[TermOut],
 ) -> dict[str, Any]:
-    units = {"math": "SD", "chinese": "SD", "sdq_total": "SDQ points", "attendance": "share"}
+    units = UNITS
     n = max(acc.dose_n, 1)
     dose = {
         o: {
@@ -123,7 +127,41 @@ def truth_of(
         for o in OUTCOMES
     }
     share_lb = acc.lb_rows / max(acc.rows, 1)
-    training = {
+    gaps = {}
+    for o in OUTCOMES:
+        sums = acc.gap_sum.get(o, np.zeros(4))
+        gaps[o] = {
+            name: float(sums[s] / acc.gap_n[s]) if acc.gap_n[s] else None for s, name in STATUSES
+        }
+        gaps[o]["any"] = float(sums[1:].sum() / max(acc.gap_n[1:].sum(), 1))
+        gaps[o]["unit"] = units[o]
+    return {
+        "meta": meta_of(spec),
+        "populations": POPULATIONS,
+        "dose_response": dose,
+        "training": training_of(spec, share_lb),
+        "policy": _policytruth_of(spec, w, pop, fact, cf),
+        "lb_gap": gaps,
+        "other": other_of(spec),
+    }
+
+
+def meta_of(spec: SynthSpec) -> dict[str, Any]:
+    """The truth's ``meta``: versions, the spec, the terms and the pseudonyms' public key."""
+    return {
+        "kit_version": __version__,
+        "codebook_version": CODEBOOK_VERSION,
+        "spec": spec.to_dict(),
+        "terms": spec.terms,
+        "synthetic_key_hex": synthetic_key(spec.seed).hex(),
+        "definitions": "See lbc_eval.synth: every value is for the generated sample, "
+        "from the potential outcomes the generator drew.",
+    }
+
+
+def training_of(spec: SynthSpec, share_lb: float) -> dict[str, Any]:
+    """The training truth, given the left-behind share of all enrolled child-terms."""
+    return {
         o: {
             "overall": spec.training_effect + spec.training_effect_lb * share_lb,
             "left_behind": spec.training_effect + spec.training_effect_lb,
@@ -132,38 +170,17 @@ def truth_of(
         }
         for o in ("math", "chinese")
     }
-    gaps = {}
-    for o in OUTCOMES:
-        sums = acc.gap_sum.get(o, np.zeros(4))
-        gaps[o] = {
-            name: float(sums[s] / acc.gap_n[s]) if acc.gap_n[s] else None
-            for s, name in ((1, "father"), (2, "mother"), (3, "both"))
-        }
-        gaps[o]["any"] = float(sums[1:].sum() / max(acc.gap_n[1:].sum(), 1))
-        gaps[o]["unit"] = units[o]
+
+
+def other_of(spec: SynthSpec) -> dict[str, Any]:
+    """The structural constants of the spec."""
     return {
-        "meta": {
-            "kit_version": __version__,
-            "codebook_version": CODEBOOK_VERSION,
-            "spec": spec.to_dict(),
-            "terms": spec.terms,
-            "synthetic_key_hex": synthetic_key(spec.seed).hex(),
-            "definitions": "See lbc_eval.synth: every value is for the generated sample, "
-            "from the potential outcomes the generator drew.",
-        },
-        "populations": POPULATIONS,
-        "dose_response": dose,
-        "training": training,
-        "policy": _policytruth_of(spec, w, pop, fact, cf),
-        "lb_gap": gaps,
-        "other": {
-            "counseling_effect_sdq_sd": spec.counseling_effect_sdq,
-            "tutoring_effect_math_sd": spec.tutoring_effect_math,
-            "move_effect_sd": {
-                "math": spec.move_effect_math,
-                "chinese": spec.move_effect_chinese,
-                "sdq_total": spec.move_effect_sdq,
-            },
+        "counseling_effect_sdq_sd": spec.counseling_effect_sdq,
+        "tutoring_effect_math_sd": spec.tutoring_effect_math,
+        "move_effect_sd": {
+            "math": spec.move_effect_math,
+            "chinese": spec.move_effect_chinese,
+            "sdq_total": spec.move_effect_sdq,
         },
     }
 

@@ -90,6 +90,28 @@ class World:
         return int(self.school_codes.size)
 
 
+@dataclass(frozen=True)
+class Province:
+    """Where a province of a national cohort sits (:func:`lbc_eval.synth.write_national`).
+
+    Attributes
+    ----------
+    index : int
+        0-based; the province's code is ``P01``, ``P02``, … (``index + 1``).
+    key_seed : int
+        The national seed: every province's pseudonyms use :func:`synthetic_key` of it, so
+        one key serves the whole cohort.
+    """
+
+    index: int
+    key_seed: int
+
+    @property
+    def code(self) -> str:
+        """``P`` and the 2-digit province number, the prefix of its codes."""
+        return f"P{self.index + 1:02d}"
+
+
 def _codes(prefix: str, n: int) -> np.ndarray:
     width = max(2, len(str(n)))
     return np.array([f"{prefix}{i + 1:0{width}d}" for i in range(n)])
@@ -119,12 +141,16 @@ def _household_states(
     return out
 
 
-def build_world(spec: SynthSpec) -> World:
+def build_world(spec: SynthSpec, *, province: Province | None = None) -> World:
     """Draw the fixed part of the county for ``spec``, step by step from one stream (the order
     of the steps is the order of the draws): the schools
     (:func:`~lbc_eval.synth.schools.draw_schools`), :func:`_destinations`, :func:`_children`,
     :func:`_places`, :func:`_families`, the schools over the years
-    (:func:`~lbc_eval.synth.schools.school_years`) and the identifiers (:func:`_identifiers`)."""
+    (:func:`~lbc_eval.synth.schools.school_years`) and the identifiers (:func:`_identifiers`).
+
+    A ``province`` of a national cohort draws exactly the same values; only its codes differ:
+    townships, schools and destinations start with the province's code (``P03S0001``), the
+    destinations' names with ``省03·``, and the identifiers follow :func:`_identifiers`."""
     rng = rng_for(spec.seed, WORLD_STREAM)
     schools, size_w = draw_schools(spec, rng)
     destinations, dest_w = _destinations(spec, rng)
@@ -139,17 +165,22 @@ def build_world(spec: SynthSpec) -> World:
         places["home_primary"][:n0],
         places["home_junior"][:n0],
     )
+    tag = province.code if province is not None else ""
+    if province is not None:
+        destinations["dest_names"] = np.char.add(
+            f"省{province.index + 1:02d}·", destinations["dest_names"]
+        )
     return World(
-        township_codes=_codes("T", spec.n_townships),
-        school_codes=_codes("S", spec.n_schools),
-        dest_codes=_codes("D", spec.n_destinations),
+        township_codes=_codes(f"{tag}T", spec.n_townships),
+        school_codes=_codes(f"{tag}S", spec.n_schools),
+        dest_codes=_codes(f"{tag}D", spec.n_destinations),
         **schools,
         **destinations,
         **children,
         **places,
         **families,
         **years,
-        **_identifiers(spec, town, children["birth_date"], children["male"]),
+        **_identifiers(spec, town, children["birth_date"], children["male"], province),
     )
 
 
@@ -320,15 +351,31 @@ def _families(
 
 
 def _identifiers(
-    spec: SynthSpec, town: np.ndarray, birth_date: np.ndarray, male: np.ndarray
+    spec: SynthSpec,
+    town: np.ndarray,
+    birth_date: np.ndarray,
+    male: np.ndarray,
+    province: Province | None = None,
 ) -> Fields:
     """Synthetic resident IDs (province 99, prefecture 01, a county code per township), student
-    numbers ``G`` + resident ID, and their keyed pseudonyms."""
-    area = 100 + town.astype(np.int64)  # 99 01 TT: prefecture 01, county code per township
+    numbers ``G`` + resident ID, and their keyed pseudonyms (key: :func:`synthetic_key` of the
+    seed).
+
+    In province ``k`` (1-based) of a national cohort the address code is ``99 kk TT``: still
+    the synthetic province 99, the province's number in the prefecture digits, the township
+    number modulo 100 in the county digits (sequence numbers keep IDs unique when townships
+    share a code), and the key is the national seed's, so identifiers and pseudonyms are
+    unique across provinces."""
+    if province is None:
+        area = 100 + town.astype(np.int64)  # 99 01 TT: prefecture 01, county code per township
+        key = synthetic_key(spec.seed)
+    else:
+        area = 100 * (province.index + 1) + town.astype(np.int64) % 100
+        key = synthetic_key(province.key_seed)
     resident_id = synthetic_resident_ids(area, birth_date, male)
     student_no = np.char.add("G", resident_id)
     student_id = pd.array(
-        pseudonymise(student_no.tolist(), synthetic_key(spec.seed), normalise=False),
+        pseudonymise(student_no.tolist(), key, normalise=False),
         dtype=pd.StringDtype(na_value=np.nan),
     )
     return {"resident_id": resident_id, "student_no": student_no, "student_id": student_id}

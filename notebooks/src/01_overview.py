@@ -82,7 +82,7 @@ access = audit.access(cohort.panel, by="term", k=notebook.K)
 notebook.display_table(access[access["term"] == cohort.terms[-1]], LANG)
 
 # %%
-ax = plot_coverage(coverage)
+ax = plot_coverage(coverage, lang=LANG)
 plt.show()
 
 # %% [markdown] tags=["zh"]

@@ -41,7 +41,9 @@ from lbc_eval.questions.training import fit_training
 # with few schools the kit switches to the wild cluster bootstrap and says so in each
 # result's notes (printed below), so the warning itself is not repeated here
 warnings.simplefilter("ignore", FewClustersWarning)
-cohort = notebook.load(DATA)
+# only the panel columns used here: a province's other columns would only take memory
+cohort = notebook.load(DATA, columns=["student_id", "school_id", "class_id", "lb_status",
+                                      "math", "chinese"])
 truth = cohort.truth  # None for real data
 print(notebook.describe(cohort, LANG))
 
@@ -56,12 +58,17 @@ print(notebook.describe(cohort, LANG))
 # Below each estimate, its design checks: how many schools carry it, and a lead placebo (next year's trained-teacher share cannot have raised this year's scores; if it "predicts" them, schools that train were improving anyway and the estimate mixes the two).
 
 # %%
+say = notebook.progress(LANG)
 fits = {}
 for outcome in ("math", "chinese"):
-    fits[outcome] = fit_training(cohort, outcome=outcome, seed=SEED,
-                                 reps=999)
-    notebook.show(fits[outcome], truth=truth, lang=LANG)
-    notebook.print_diagnostics(fits[outcome], lang=LANG)
+    say(notebook.header(outcome, LANG))
+    fit = fit_training(cohort, outcome=outcome, seed=SEED, reps=999)
+    notebook.show(fit, truth=truth, lang=LANG)
+    notebook.print_diagnostics(fit, lang=LANG)
+    # kept without its fits (below only its tables and rows are read), and the full result
+    # let go before the next outcome: on a province its fits take gigabytes
+    fits[outcome] = fit.without_fits()
+    del fit
 
 # %% [markdown] tags=["zh"]
 # ## 成绩差异的来源：学校、班级和儿童

@@ -38,7 +38,10 @@ from lbc_eval.report import notebook
 from lbc_eval.questions.enrolment import fit_policy, fit_policy_twfe
 from lbc_eval.report.plots import plot_event_study
 
-cohort = notebook.load(DATA)
+# only the panel columns used here: a province's other columns would only take memory
+cohort = notebook.load(DATA, columns=["student_id", "school_id", "grade", "lb_status",
+                                      "destination_id", "moved_to_parents", "exit_reason",
+                                      "math", "sdq_total"])
 truth = cohort.truth  # None for real data
 print(notebook.describe(cohort, LANG))
 
@@ -167,7 +170,9 @@ for kind in ("group", "calendar"):
 # Scores, SDQ and attendance are observed only while a child is enrolled in the county, and leaving depends on the policy: these estimates describe the children who stay and may carry attrition bias. Read them as descriptive.
 
 # %%
+say = notebook.progress(LANG)
 for outcome in ("math", "sdq_total"):
+    say(notebook.header(outcome, LANG))
     r = fit_policy(cohort, outcome=outcome).aggregate("dynamic")
     notebook.show(r, truth=truth, lang=LANG,
                   title=notebook.text(LANG,

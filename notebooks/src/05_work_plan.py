@@ -31,11 +31,21 @@ from lbc_eval.report import notebook
 from lbc_eval.publish.audit import scholarships
 from lbc_eval.report.plots import plot_dose_response, plot_event_study
 
-cohort = notebook.load(DATA)
-ev = workplan.evidence(cohort, seed=SEED, reps=999)
+# only the panel columns used here: a province's other columns would only take memory
+cohort = notebook.load(DATA, columns=["student_id", "school_id", "township", "grade",
+                                      "lb_status", "destination_id", "mentor_role", "talks",
+                                      "home_visits", "parent_contacts", "scholarship_yuan",
+                                      "moved_to_parents", "exit_reason", "math", "chinese",
+                                      "sdq_total", "attendance"])
+ev = workplan.evidence(cohort, seed=SEED, reps=999, progress=notebook.progress(LANG))
 text_lang = "en" if LANG == "en" else "zh"
 rows = ev.findings()
 print(notebook.describe(cohort, LANG))
+# a province's ICCs come from a random sample of schools: say so, and how large it is
+for split in ev.icc.values():
+    for note in split.notes:
+        if note.startswith("multilevel model fitted on a random sample"):
+            print(notebook.said(note, LANG))
 
 # %%
 display(Markdown(workplan.findings_markdown(ev, lang=text_lang, rows=rows)))
@@ -68,7 +78,8 @@ notebook.display_table(findings.rules_table(ev.outcome_sd, lang=text_lang), LANG
 # ## Each action: the evidence and the pilot it needs
 
 # %%
-notebook.display_table(workplan.actions(ev, lang=text_lang, rows=rows), LANG, digits=2)
+notebook.display_table(workplan.actions(ev, lang=text_lang, rows=rows), LANG, digits=2,
+                       note=workplan.pilot_pointer(text_lang))
 
 # %%
 ax = plot_dose_response(ev.dose, truth=cohort.truth, lang=LANG)
@@ -97,7 +108,7 @@ notebook.display_table(by_year[["year", "n_recipients", "n_lb_recipients", "shar
 
 # %%
 rule = scholarships(cohort.panel, k=notebook.K, basis="recipients")
-short = rule[~rule["meets_rule"].astype(bool)]
+short = rule[rule["meets_rule"].eq(False).fillna(False)]  # NA: no scholarship that year
 notebook.display_table(short[["school_id", "year", "meets_rule"]], LANG)
 
 # %% [markdown] tags=["zh"]

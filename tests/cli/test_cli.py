@@ -37,7 +37,7 @@ def test_synth_writes_a_readable_cohort_with_made_by(tmp_path, capsys):
     assert command in made_by.splitlines()
     assert __version__ in made_by
     printed = capsys.readouterr().out
-    assert "child-terms" in printed  # the summary table
+    assert "儿童学期数（人次）" in printed  # the summary table, labelled in Chinese
     assert str(out) in printed
     assert f"{command[:-3]}{out}" in printed  # the command, with the real folder
 
@@ -83,7 +83,7 @@ def test_synth_messy_writes_school_files(tmp_path, capsys):
     assert (out / "school_files" / "export_manifest.json").exists()
     assert any((out / "school_files").glob("*.xlsx"))
     assert "--messy --out OUT" in (out / MADE_BY).read_text(encoding="utf-8")
-    assert "school files:" in capsys.readouterr().out
+    assert "学校文件：" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_synth_errors_exit_2_with_a_clear_message(tmp_path, capsys, argv, messag
     for flag in ("--preset", "--seed"):
         if flag in argv:
             base.pop(flag)
-    full = ["synth", *[x for kv in base.items() for x in kv], *argv, "--quiet"]
+    full = ["synth", *[x for kv in base.items() for x in kv], *argv, "--quiet", "--lang", "en"]
     assert main(full) == 2
     err = capsys.readouterr().err
     assert message in err
@@ -114,11 +114,39 @@ def test_synth_errors_exit_2_with_a_clear_message(tmp_path, capsys, argv, messag
     assert not (tmp_path / "c").exists()  # nothing was written
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--set", "bogus=1"], "lbc-eval：错误：bogus：未知参数；可用的参数有 n_children"),
+        (["--set", "n_chldren=300"], "n_chldren：未知参数；是不是 n_children？"),
+        (["--set", "n_children=1.5"], "n_children：'1.5' 必须是整数"),
+        (["--set", "gap_math=0.1,0.2"], "gap_math：'0.1,0.2' 有 2 个值；请给出 3 个"),
+        (["--set", "seed=3"], "seed：请用 --seed N 给出种子"),
+    ],
+)
+def test_synth_errors_are_in_chinese_by_default(tmp_path, capsys, argv, message):
+    full = ["synth", "--preset", "small", "--seed", "5", "--out", str(tmp_path / "c"), *argv]
+    assert main(full) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_synth_prints_in_the_language_asked(tmp_path, capsys):
+    assert main([*SMALL, "--out", str(tmp_path / "en"), "--lang", "en"]) == 0
+    printed = capsys.readouterr().out
+    assert "child-terms" in printed and "reproduce:" in printed and "儿童" not in printed
+    assert main([*SMALL, "--out", str(tmp_path / "zh")]) == 0
+    printed = capsys.readouterr().out
+    assert "队列：" in printed and "复现命令：" in printed and "child-terms" not in printed
+    made = [(tmp_path / k / MADE_BY).read_text(encoding="utf-8") for k in ("en", "zh")]
+    assert made[0].replace("/en", "") == made[1].replace("/zh", "")  # the files do not change
+
+
 def test_synth_refuses_a_foreign_folder_before_simulating(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("keep me")
     assert main([*SMALL, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("lbc-eval: error: ") and "holds no cohort" in err
+    assert err.startswith("lbc-eval：错误：") and "其中也没有队列" in err
     assert (tmp_path / "notes.txt").read_text() == "keep me"
 
 
@@ -144,7 +172,7 @@ def test_codebook_writes_csv_markdown_and_knobs(tmp_path, capsys):
     for name in ("codebook.csv", "codebook.md", "knobs.md"):
         assert (tmp_path / "docs" / name).stat().st_size > 0
     assert "学籍号" in (tmp_path / "docs" / "codebook.md").read_text(encoding="utf-8")
-    assert "wrote" in capsys.readouterr().out
+    assert "已写入" in capsys.readouterr().out
 
 
 def test_no_command_is_a_usage_error(capsys):
@@ -188,9 +216,9 @@ def fake_papermill(monkeypatch):
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    from lbc_eval.report import brief
+    from lbc_eval.report import pages
 
-    monkeypatch.setattr(brief, "_font_face", lambda text: "")
+    monkeypatch.setattr(pages, "_font_face", lambda text: "")
 
     calls = []
 
@@ -226,10 +254,34 @@ def test_run_and_brief_refuse_bad_options_with_exit_2(
     if command == "brief" and argv[0] == "--notebooks":
         pytest.skip("brief has no --notebooks")
     argv = [a.format(tmp=tmp_path) for a in argv]
-    assert main([command, "--out", str(tmp_path / "out"), *argv]) == 2
+    assert main([command, "--out", str(tmp_path / "out"), "--lang", "en", *argv]) == 2
     err = capsys.readouterr().err
     assert message.format(tmp=tmp_path) in err
     assert "Traceback" not in err and "Errno" not in err
+    assert not fake_papermill and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--notebooks", "09"],
+            "lbc-eval：错误：没有与 '09' 对应的笔记本；现有的笔记本是 01（01_overview）、",
+        ),
+        (
+            ["--data", "{tmp}/nowhere"],
+            "lbc-eval：错误：{tmp}/nowhere 处没有队列文件夹：可用 "
+            "`lbc-eval synth --preset small --seed 1 --out {tmp}/nowhere` 生成一个（合成数据）",
+        ),
+        (["--data", "{tmp}", "--lang", "both"], "{tmp} 中没有队列（其中没有 cohort.json）"),
+    ],
+    ids=["unknown-notebook", "missing-data", "both-languages"],
+)
+def test_run_errors_are_in_chinese_by_default(tmp_path, capsys, fake_papermill, argv, message):
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert main(["run", "--out", str(tmp_path / "out"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message.format(tmp=tmp_path) in err and "Traceback" not in err
     assert not fake_papermill and not (tmp_path / "out").exists()
 
 
@@ -253,10 +305,33 @@ def test_each_language_has_its_own_folder(tmp_path, capsys, fake_papermill):
         assert _lang_of(out / lang / "notebooks" / "05_work_plan.ipynb") == f'LANG = "{lang}"'
         assert (out / lang / "html" / "05_work_plan.html").exists()
         assert (out / lang / f"brief_{lang}.html").exists()
-        assert f"brief: {out / lang / f'brief_{lang}.html'}" in printed
+        said = {"zh": "简报：", "en": "brief: "}[lang]
+        assert f"{said}{out / lang / f'brief_{lang}.html'}" in printed
     assert (out / "zh" / "notebooks" / "01_overview.ipynb").exists()
     assert not (out / "en" / "notebooks" / "01_overview.ipynb").exists()
     assert [lang for *_, lang in fake_papermill] == ["zh", "zh", "en", "en"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "summary"),
+    [("zh", "已扫描 1 个文件：发现 1 个电话号码"), ("en", "scanned 1 file(s): found 1 phone")],
+)
+def test_outputs_that_identify_a_child_are_listed_masked_and_refused(
+    tmp_path, capsys, lang, summary
+):
+    import argparse
+
+    from lbc_eval.cli.report import _scan_outputs
+    from lbc_eval.errors import LbcEvalError
+
+    phone = "".join(("139", "4321", "8765"))  # built at run time: no literal in the source
+    (tmp_path / "table.csv").write_text(f"school,contact\nS01,{phone}\n", encoding="utf-8")
+    with pytest.raises(LbcEvalError) as info:
+        _scan_outputs([tmp_path], argparse.Namespace(lang=lang))
+    assert info.value.args[0].code == "cli.unsafe_outputs"
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"{tmp_path / 'table.csv'}: line 2: phone 139********", summary]
+    assert phone[3:] not in err
 
 
 def test_run_help_describes_the_layout(capsys):
@@ -273,6 +348,7 @@ def test_a_real_run_reports_progress_and_no_kernel_warning(tmp_path, capfd):
     assert "[IPKernelApp]" not in printed.err
     assert "notebook 1/1: 01_overview.ipynb running ..." in printed.out
     assert "notebook 1/1: 01_overview.ipynb done in " in printed.out
+    assert "笔记本" not in printed.out  # --lang en: the lines in English
     executed = out / "en" / "notebooks" / "01_overview.ipynb"
     assert _lang_of(executed) == 'LANG = "en"'
     outputs = [o for c in nbformat.read(executed, as_version=4).cells for o in c.get("outputs", [])]

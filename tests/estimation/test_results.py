@@ -112,3 +112,34 @@ def test_repr_and_html_show_header_rows_and_notes():
 def test_tidy_frame_handles_zero_standard_errors():
     t = tidy_frame(["a"], [1.0], [0.0], outcome="y")
     assert np.isinf(t.loc[0, "statistic"]) and t.loc[0, "p_value"] == 0
+
+
+def test_without_fits_keeps_the_report_and_the_tests_asked_for():
+    """The rows, notes, diagnostics and tables stay; raw goes; only the kept rows can still be
+    re-tested, and the Romano-Wolf adjustment of them is the same as with the full results."""
+    import warnings
+
+    import lbc_eval
+    from lbc_eval import fit_fe
+    from lbc_eval.errors import EstimationError
+    from lbc_eval.estimation.inference.multiple import adjust_pvalues
+
+    p = lbc_eval.example_cohort().panel
+    p = p.assign(contacts=p[["talks", "home_visits"]].astype(float).sum(axis=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = {o: fit_fe(p, outcome=o, treatment="contacts", controls="lb_status",
+                          unit="student_id", time="term", cluster="school_id", reps=99)
+                for o in ("sdq_total", "math")}  # fmt: skip
+    lean = {o: r.without_fits(keep=["contacts"]) for o, r in full.items()}
+    r, s = full["math"], lean["math"]
+    assert s.raw is None and list(s.tests) == ["contacts"] and r.raw is not None
+    pd.testing.assert_frame_equal(s.tidy(), r.tidy())
+    assert (s.notes, s.nobs, s.cov_type) == (r.notes, r.nobs, r.cov_type)
+    assert s.tests["contacts"] is r.tests["contacts"]
+    adj = {k: adjust_pvalues(v, term="contacts", reps=199, seed=1) for k, v in
+           (("full", full), ("lean", lean))}  # fmt: skip
+    pd.testing.assert_frame_equal(adj["full"], adj["lean"])
+    assert r.without_fits().tests == {}
+    with pytest.raises(EstimationError, match="no fit behind 'ame'"):
+        r.without_fits(keep=["ame"])

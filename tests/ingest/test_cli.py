@@ -14,12 +14,14 @@ import logging
 import os
 import re
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from lbc_eval import read_cohort
 from lbc_eval.cli import main
 from lbc_eval.data import ids
+from lbc_eval.data.messages import has_cjk
 from lbc_eval.synth.export import export_school_files
 from tests.conftest import cohort_for
 from tests.ingest.files import HEADER, survey_rows, write_xlsx
@@ -32,6 +34,7 @@ PHONE = "139" + "12345678"  # built here so the repository scan finds no phone n
 # An 18-character ID or an 11-digit mobile number standing alone (pseudonyms are 16 hex).
 ID_LIKE = re.compile(r"(?<![0-9a-fA-F])\d{17}[\dXx](?![0-9a-fA-F])")
 PHONE_LIKE = re.compile(r"(?<![0-9a-fA-F])1\d{10}(?![0-9a-fA-F])")
+ENGLISH = re.compile(r"[a-z]+ [a-z]+ [a-z]+")  # three English words in a row
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +81,7 @@ def test_cli_ingest_writes_cohort_and_reveals_no_identifier(school_files, tmp_pa
     argv = ["ingest", str(folder), "--out", str(out), "--key-file", str(key_file), "--quiet"]
     assert main([*argv, "--create-key"]) == 0
     printed = capsys.readouterr()
-    assert "adds up: yes" in printed.out and "quarantine.csv" in printed.out
+    assert "行数相符：是" in printed.out and "quarantine.csv" in printed.out
     names = {p.name for p in out.iterdir()}
     assert {"quarantine.csv", "warnings.csv", "report.csv", "report.txt", "manifest.json",
             "cohort.json", "panel", "schools.parquet"} <= names  # fmt: skip
@@ -121,12 +124,16 @@ def test_cli_refusals(school_files, tmp_path, capsys, monkeypatch):
     _, folder = school_files
     monkeypatch.delenv("LBC_EVAL_KEY", raising=False)
     assert main(["ingest", str(folder), "--out", str(tmp_path / "o"), "--quiet"]) == 2
-    assert "LBC_EVAL_KEY" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("lbc-eval：错误：没有化名密钥") and "LBC_EVAL_KEY" in err
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     argv = ["ingest", str(folder), "--out", str(repo / "out"), "--synthetic-seed", "1", "--quiet"]
     assert main(argv) == 2
-    assert "git working tree" in capsys.readouterr().err and not (repo / "out").exists()
+    assert "git 工作区" in capsys.readouterr().err and not (repo / "out").exists()
+    assert main([*argv, "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lbc-eval: error: the output folder") and "git working tree" in err
     assert main([*argv, "--allow-inside-repo"]) == 0
     monkeypatch.setenv("LBC_EVAL_KEY", os.urandom(32).hex())
     assert main(["ingest", str(folder), "--out", str(tmp_path / "env"), "--quiet"]) == 0
@@ -135,4 +142,36 @@ def test_cli_refusals(school_files, tmp_path, capsys, monkeypatch):
 
 def test_cli_template(tmp_path, capsys):
     assert main(["template", "--out", str(tmp_path / "form.xlsx"), "--school", "S01"]) == 0
-    assert (tmp_path / "form.xlsx").exists() and "wrote" in capsys.readouterr().out
+    assert (tmp_path / "form.xlsx").exists() and "已写入" in capsys.readouterr().out
+    argv = ["template", "--out", str(tmp_path / "en.xlsx"), "--lang", "en"]
+    assert main(argv) == 0 and "wrote" in capsys.readouterr().out
+
+
+def test_cli_ingest_writes_its_words_in_the_language_asked(school_files, tmp_path, capsys):
+    """Chinese by default, English with --lang en: the messages of the quarantine and the
+    warnings, report.txt and what is printed; codes, rows, columns and values stay the same."""
+    _, folder = school_files
+    written = {}
+    for lang in ("zh", "en"):
+        out = tmp_path / lang
+        argv = ["ingest", str(folder), "--out", str(out), "--synthetic-seed", str(SEED)]
+        assert main([*argv, "--quiet", "--lang", lang]) == 0
+        printed = capsys.readouterr().out
+        q = pd.read_csv(out / "quarantine.csv", encoding="utf-8-sig", dtype=str)
+        w = pd.read_csv(out / "warnings.csv", encoding="utf-8-sig", dtype=str)
+        written[lang] = (q, w, (out / "report.txt").read_text(encoding="utf-8"), printed)
+    (q_zh, w_zh, report_zh, printed_zh), (q_en, w_en, report_en, printed_en) = written.values()
+    assert len(q_zh) > 0 and len(w_zh) > 0
+    for zh, en in ((q_zh, q_en), (w_zh, w_en)):
+        rest = [c for c in zh.columns if c != "message"]
+        pd.testing.assert_frame_equal(zh[rest], en[rest])  # only the words differ
+        assert all(map(has_cjk, zh["message"])) and all(map(ENGLISH.search, en["message"]))
+    # a quarantined cell names file, row and column, and the message names the column by label
+    checksum = q_zh["reason"] == "id_checksum"
+    [row] = q_zh[checksum & (q_zh["file"] == "S01_2024-1_补报.xlsx")].itertuples()
+    assert row.file == "S01_2024-1_补报.xlsx" and row.row == "6" and row.column == "student_id"
+    assert row.value == "<masked>" and "“学籍号”的校验位不对" in row.message
+    assert "导入报告" in report_zh and "行数相符：是" in report_zh and "id_checksum" in report_zh
+    assert "证件号码校验位不对" in report_zh  # each reason code with what it means
+    assert "ingest report" in report_en and "adds up: yes" in report_en
+    assert "已写入" in printed_zh and "written to" in printed_en

@@ -120,7 +120,9 @@ def test_a_survey_with_only_roll_numbers_is_quarantined(tmp_path):
     only = result.quarantine
     assert set(only["file"]) == {"S04_2024-1_留守.xlsx"} and set(only["column"]) == {"student_id"}
     message = only["message"][0]
-    assert "class roll number" in message and "学籍号" in message and "student_no_header" in message
+    assert "班内学号" in message and "学籍号" in message and "student_no_header" in message
+    english = ingest(tmp_path, key=KEY, lang="en").quarantine["message"][0]
+    assert "class roll number" in english and "student_no_header" in english
     assert sorted(result.cohort.panel["student_id"]) == sorted(_pseudonyms(rids))
 
 
@@ -194,10 +196,11 @@ def test_weak_keys_are_refused(name, tmp_path):
     path.write_text(key.hex() + "\n")
     os.chmod(path, 0o600)
     assert key_problem(key) is not None
-    with pytest.raises(IngestKeyError, match="weak key") as info:
+    with pytest.raises(IngestKeyError, match="密钥太弱") as info:
         load_key(path)
-    assert key.hex() not in str(info.value)
-    with pytest.raises(IngestKeyError, match="weak key"):
+    assert info.value.args[0].code == "key.weak"
+    assert key.hex() not in str(info.value) and key.hex() not in info.value.args[0].render("en")
+    with pytest.raises(IngestKeyError, match="环境变量 LBC_EVAL_KEY中的密钥太弱"):
         load_key(env={"LBC_EVAL_KEY": key.hex()})
 
 

@@ -246,8 +246,9 @@ def test_files_of_an_output_name_the_kit_did_not_write_are_refused(result, tmp_p
     out = tmp_path / "out"
     out.mkdir()
     (out / "report.txt").write_text("the user's own report\n", encoding="utf-8")
-    with pytest.raises(IngestError, match="did not write"):
+    with pytest.raises(IngestError, match="不是 lbc_eval 写入的") as info:
         write_outputs(result, out)
+    assert info.value.args[0].code == "output.foreign"
     assert [p.name for p in out.iterdir()] == ["report.txt"]
     assert (out / "report.txt").read_text(encoding="utf-8") == "the user's own report\n"
     assert leftovers(out) == []
@@ -338,7 +339,7 @@ def test_a_held_lock_refuses_a_second_run(result, tmp_path):
     try:
         assert held.wait(30)
         for attempt in (lambda: write_outputs(result, out), lambda: prepare_output(out)):
-            with pytest.raises(IngestError, match=f"another lbc_eval run \\(pid {os.getpid()}"):
+            with pytest.raises(IngestError, match=f"另一个 lbc_eval 进程（pid {os.getpid()}"):
                 attempt()
     finally:
         done.set()
@@ -378,11 +379,12 @@ def test_a_lock_held_by_another_process_then_left_stale(result, tmp_path):
 
 def test_output_inside_an_input_folder_is_refused(result, records):
     for out in (records / "out", records, records / "sub" / "deeper"):
-        with pytest.raises(IngestError, match="inside the input folder"):
+        with pytest.raises(IngestError, match="位于输入文件夹") as info:
             check_not_in_inputs(out, [records])
-        with pytest.raises(IngestError, match="inside the input folder"):
+        assert "inside the input folder" in info.value.args[0].render("en")
+        with pytest.raises(IngestError, match="位于输入文件夹"):
             write_outputs(result, out, inputs=[records])
-        with pytest.raises(IngestError, match="inside the input folder"):
+        with pytest.raises(IngestError, match="位于输入文件夹"):
             prepare_output(out, [records])
     assert not (records / "out").exists() and not (records / "sub").exists()
     check_not_in_inputs(records.parent / "elsewhere", [records, records / "x.xlsx"])

@@ -79,7 +79,7 @@ def test_bad_encoding_empty_truncated_and_not_a_table(tmp_path):
     }
     assert set(result.files["status"]) == {"failed"}
     assert (result.files["rows_read"] == 0).all() and len(result.cohort.panel) == 0
-    assert "save it" in result.problems.set_index("file").loc["cut.xlsx", "message"]
+    assert "另存为 .xlsx" in result.problems.set_index("file").loc["cut.xlsx", "message"]
 
 
 def test_no_header_and_title_only_files_quarantine_every_row(tmp_path):

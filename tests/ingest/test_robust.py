@@ -170,7 +170,7 @@ def test_formula_error_cells(tmp_path, engine):
         (FILE, "Sheet1", 5, f"{grade}5", "grade", "missing_value"),
     ]
     w = result.warnings.set_index("cell")
-    assert "Excel error" in w.loc[f"{talks}2", "message"]
+    assert "Excel 错误值" in w.loc[f"{talks}2", "message"]
     assert set(result.warnings["severity"]) == {"warning"}
     panel = result.cohort.panel
     assert panel["talks"].isna().sum() == 1  # missing, not 0
@@ -199,7 +199,7 @@ def test_formulas_without_a_stored_result(tmp_path, engine):
     ]
     w = result.warnings
     message = w[w["reason"] == "formula_no_value"]["message"].iloc[0]
-    assert "formula" in message and "not 0" in message
+    assert "公式" in message and "而不是 0" in message
     talks_values = result.cohort.panel["talks"].tolist()
     assert sum(pd.isna(v) for v in talks_values) == 2 and sorted(
         v for v in talks_values if not pd.isna(v)
@@ -280,7 +280,7 @@ def test_ambiguous_attendance_with_set_missing_is_a_warning(tmp_path):
     assert accounts(result) == {FILE: (2, 2, 0, 0)}
     assert found(result, "warning") == [(FILE, "Sheet1", 3, "O3", "attendance", "share_ambiguous")]
     w = result.warnings
-    assert "set missing" in w[w["reason"] == "share_ambiguous"]["message"].iloc[0]
+    assert "已置为缺失" in w[w["reason"] == "share_ambiguous"]["message"].iloc[0]
     assert result.cohort.panel["attendance"].isna().sum() == 1
 
 
@@ -305,10 +305,10 @@ def test_hidden_sheets_are_reported_and_counted(tmp_path, engine):
     assert entry["hidden_sheets"] == ["备份", "草稿"] and entry["rows_hidden"] == 5
     assert entry["sheets"] == ["四年级"]
     w = result.warnings
-    assert "2 data rows" in w[w["reason"] == "sheet_hidden"]["message"].iloc[0]
+    assert "（2 行数据）" in w[w["reason"] == "sheet_hidden"]["message"].iloc[0]
     text = result.summary()
-    assert "hidden:   5 non-blank rows in hidden sheets" in text and "sheet_hidden" in text
-    assert "adds up: yes" in text
+    assert "隐藏工作表中有 5 行非空行" in text and "sheet_hidden" in text
+    assert "行数相符：是" in text
 
 
 def test_files_that_cannot_be_read_make_the_run_not_add_up(tmp_path):
@@ -327,10 +327,12 @@ def test_files_that_cannot_be_read_make_the_run_not_add_up(tmp_path):
     assert [why for *_, why in found(result)] == ["file_unreadable", "file_type", "file_empty"]
     assert result.files["status"].tolist() == ["read", "failed", "failed", "failed"]
     text = result.summary()
-    assert "files not read: 3" in text and "adds up: NO" in text
+    assert "未读取的文件：3" in text and "行数相符：否" in text
     out = tmp_path / "out"
-    assert main(["ingest", str(folder), "--out", str(out), "--synthetic-seed", "1", "--quiet"]) == 1
-    assert "files not read: 3" in (out / "report.txt").read_text(encoding="utf-8")
+    argv = ["ingest", str(folder), "--out", str(out), "--synthetic-seed", "1", "--quiet"]
+    assert main([*argv, "--lang", "en"]) == 1
+    text = (out / "report.txt").read_text(encoding="utf-8")
+    assert "files not read: 3" in text and "adds up: NO" in text
     ok = tmp_path / "ok"
     argv = ["ingest", str(good), "--out", str(ok), "--synthetic-seed", "1", "--quiet"]
     assert main(argv) == 0

@@ -30,6 +30,47 @@ def test_the_form_has_headers_lists_and_checks(tmp_path):
         write_template(tmp_path / "x.xlsx", term="2024 autumn")
 
 
+@pytest.mark.parametrize(
+    ("options", "code", "zh", "en"),
+    [
+        (
+            {"term": "2024 autumn"},
+            "template.term",
+            "'2024 autumn' 不是学期代码，应写成 2024-1 或 2024-2 这样的形式",
+            "'2024 autumn' is not a term such as 2024-1 or 2024-2",
+        ),
+        (
+            {"path": "form.csv"},
+            "template.not_xlsx",
+            "调查表须为 .xlsx 工作簿，不能是 .csv 文件",
+            "the template is an .xlsx workbook, not .csv",
+        ),
+        (
+            {"path": "form"},
+            "template.no_suffix",
+            "调查表须为 .xlsx 工作簿：请在文件名末尾加上 .xlsx",
+            "the template is an .xlsx workbook: end the file name with .xlsx",
+        ),
+    ],
+    ids=["term", "csv", "no-suffix"],
+)
+def test_a_wrong_option_says_so_in_chinese_then_english(tmp_path, capsys, options, code, zh, en):
+    from lbc_eval.cli import main
+
+    path = tmp_path / options.pop("path", "form.xlsx")
+    with pytest.raises(SpecError) as info:
+        write_template(path, **options)
+    assert info.value.message.code == code
+    assert info.value.message.render("zh") == zh and info.value.message.render("en") == en
+    argv = ["template", "--out", str(path), *[x for k, v in options.items() for x in (f"--{k}", v)]]
+    field = info.value.field
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"lbc-eval：错误：{field}：{zh}\n"
+    assert main([*argv, "--lang", "en"]) == 2
+    assert capsys.readouterr().err == f"lbc-eval: error: {field}: {en}\n"
+    assert not path.exists()
+
+
 def test_a_filled_in_form_ingests_with_nothing_quarantined(tmp_path):
     path = write_template(tmp_path / "in" / "S01_2024-1_form.xlsx")
     wb = openpyxl.load_workbook(path)

@@ -40,8 +40,11 @@ def test_a_missing_required_column_names_file_column_and_aliases(tmp_path):
     assert len(result.cohort.panel) == 0 and q["row"].tolist() == [3, 4, 5]
     assert set(q["reason"]) == {"missing_column"} and set(q["file"]) == {FILE}
     message = q["message"].iloc[0]
-    for text in ("年级", "grade", "就读年级", "所在年级", "row 2"):
+    for text in ("“年级”", "就读年级", "所在年级", "第 2 行"):
         assert text in message
+    english = run(tmp_path, rows, header=header, lang="en").quarantine["message"].iloc[0]
+    for text in ("Grade (grade", "就读年级", "row 2"):
+        assert text in english
     assert q["value"].isna().all()
     shown = q.to_csv()
     for r in rows:
@@ -67,7 +70,10 @@ def test_impossible_values_and_labels(tmp_path):
     assert problems(result, "warning") == [(8, "class_id", "class_unparsed")]
     q = result.quarantine.set_index("column")
     assert q.loc["talks", "value"] == "-1" and q.loc["lb_status", "value"] == "是"
-    assert "[0, ]" in q.loc["talks", "message"] and q.loc["talks", "cell"] == "L3"
+    assert q.loc["talks", "message"] == "“谈心次数”应不小于 0"
+    levels = "非留守、父亲外出、母亲外出、父母均外出"
+    assert q.loc["lb_status", "message"] == f"“留守类型”只能填写：{levels}"
+    assert q.loc["talks", "cell"] == "L3"
     assert result.cohort.panel["class_id"].isna().sum() == 1
 
 
@@ -141,8 +147,9 @@ def test_duplicates_exact_and_conflicting(tmp_path):
         (8, None, "duplicate_key"),
     ]
     q = result.quarantine.set_index("row")
-    assert "row 4, which is kept" in q.loc[7, "message"]
-    assert "row 6" in q.loc[8, "message"] and "row 8" in q.loc[8, "message"]
+    assert q.loc[7, "message"] == f"与 {FILE} 第 4 行完全相同（保留那一行）"
+    assert "第 6 行" in q.loc[8, "message"] and "第 8 行" in q.loc[8, "message"]
+    assert q.loc[8, "message"].startswith("儿童和学期相同的 2 行内容不一致")
     assert len(result.cohort.panel) == 3
 
 

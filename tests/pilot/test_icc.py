@@ -44,6 +44,27 @@ def test_two_level_icc_agrees_with_anova(small):
     assert 0.1 < split.icc < 0.4
 
 
+def test_large_cohorts_are_fitted_on_a_sample_of_whole_schools(small, monkeypatch):
+    """Above MAX_CHILDREN children (a province), both models on one seeded random sample of
+    schools: fewer children and schools, said in the notes; the ICC is REML's on exactly the
+    sampled children (statsmodels on them directly)."""
+    import statsmodels.formula.api as smf
+
+    from lbc_eval.estimation import multilevel
+
+    monkeypatch.setattr(multilevel, "MAX_CHILDREN", 1800)
+    split = icc_from_cohort(small, outcome="math", township=None, controls=())
+    p = small.panel
+    last = p[(p["term"] == split.term) & p["math"].notna()]
+    assert 1800 <= split.nobs < len(last) and split.n_schools < last["school_id"].nunique()
+    assert any("random sample of" in n and "of 12 schools" in n for n in split.notes)
+    kept, _ = multilevel.sample_clusters(last, "school_id")
+    assert split.nobs == len(kept)
+    ref = smf.mixedlm("math ~ 1", kept, groups=kept["school_id"]).fit(reml=True)
+    between = float(ref.cov_re.iloc[0, 0])
+    assert split.icc == pytest.approx(between / (between + ref.scale), rel=1e-4)
+
+
 def test_three_level_split_and_pretest_r2(small):
     split = icc_from_cohort(small, outcome="math")
     table = split.to_frame()

@@ -183,7 +183,7 @@ def test_plots_draw_what_they_say(panel):
     plt.close(fig)
     # a suppressed frame still plots (missing values are skipped)
     ax = plots.plot_coverage(audit.coverage(panel, by=["term", "school_id"], k=10))
-    assert ax.get_ylabel().startswith("share")
+    assert ax.get_ylabel() == "已结对的留守儿童比例 share of left-behind children paired"
     plt.close("all")
 
 

@@ -88,7 +88,10 @@ def test_planted_id_phone_and_name_in_notebook_outputs_are_found(tmp_path, capsy
     printed = capsys.readouterr()
     for secret in (rid, phone, NAME, rid[6:14]):
         assert secret not in printed.out + printed.err
-    assert "resident_id" in printed.out and "found 1 resident_id, 1 phone, 1 name" in printed.out
+    assert "resident_id" in printed.out  # the findings' lines: machine-readable
+    assert "发现 1 个身份证号、1 个电话号码、1 个姓名" in printed.out
+    assert main([str(path), "--names", str(names_file), "--lang", "en"]) == 1
+    assert "found 1 resident_id, 1 phone, 1 name" in capsys.readouterr().out
 
 
 def test_clean_notebook_passes(tmp_path, capsys):
@@ -109,7 +112,7 @@ def test_clean_notebook_passes(tmp_path, capsys):
     )
     path = write_nb(tmp_path / "clean.ipynb", nb)
     assert scan(path, names=[NAME]).ok
-    assert main([str(path)]) == 0
+    assert main([str(path), "--lang", "en"]) == 0
     assert "found nothing" in capsys.readouterr().out
 
 
@@ -206,8 +209,15 @@ def test_excel_csv_gbk_html_and_parquet(tmp_path):
 
 def test_unreadable_file_fails_the_scan(tmp_path, capsys):
     (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
+    [(_, why)] = scan(tmp_path).errors
+    assert why.code == "scan.unreadable"
     assert main([str(tmp_path)]) == 2
-    assert "could not be read" in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "broken.xlsx：错误：" in printed.err and "无法读取" in printed.err
+    assert "1 个文件无法读取" in printed.out
+    assert main([str(tmp_path), "--lang", "en"]) == 2
+    printed = capsys.readouterr()
+    assert "could not be read" in printed.err and "1 file(s) could not be read" in printed.out
 
 
 def test_shipped_synthetic_data_passes():
@@ -299,14 +309,42 @@ def test_what_is_not_looked_into_is_listed(tmp_path, capsys):
     blob = tmp_path / "blob.bin"
     blob.write_bytes(b"\x00\x01" * 10)
     report = scan([tmp_path, blob], max_bytes=1000)
-    why = {Path(p).name: w for p, w in report.skipped}
-    assert set(why) == {"scan.png", "form.pdf", ".git", "big.csv", "plots.ipynb", "blob.bin"}
-    assert "image" in why["scan.png"] and "larger than" in why["big.csv"]
-    assert "binary" in why["blob.bin"] and "1 image(s)" in why["plots.ipynb"]
+    why = {Path(p).name: w.code for p, w in report.skipped}
+    assert why == {
+        "scan.png": "scan.image",
+        "form.pdf": "scan.image",  # a scanned form: pages are pictures
+        ".git": "scan.tool_folder",
+        "big.csv": "scan.too_large",
+        "plots.ipynb": "scan.images_inside",
+        "blob.bin": "scan.binary",
+    }
+    big = dict(report.skipped)[str(tmp_path / "big.csv")]
+    assert big.render("en") == "larger than 0 MB (0 MB): not read"
+    assert big.render("zh") == "大于 0 MB（0 MB）：未读取"
     assert report.ok and report.files == 1  # the notebook; skipped files are listed, not failed
-    assert main([str(tmp_path), "--max-mb", "1"]) == 0
+    assert main([str(tmp_path), "--max-mb", "1", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "scan.png: skipped: an image" in out and "skipped (not looked into, listed)" in out
+    assert main([str(tmp_path), "--max-mb", "1"]) == 0  # Chinese by default
+    out = capsys.readouterr().out
+    assert "scan.png：未扫描：扫描器不读取的图片" in out
+    assert out.splitlines()[-1] == (
+        "已扫描 2 个文件：未发现身份证号、学籍号、电话号码或名单中的姓名；5 项未扫描（已列出）"
+    )
+
+
+def test_the_summary_counts_findings_by_kind_in_either_language(tmp_path, capsys):
+    phone, rid = mobile(), resident_id()
+    (tmp_path / "a.csv").write_text(f"x\n{phone}\n{rid}\n{mobile()[:-1]}9\n", encoding="utf-8")
+    report = scan(tmp_path)
+    counts = report.to_frame()["kind"].value_counts().to_dict()
+    assert counts == {"phone": 2, "resident_id": 1}
+    assert report.summary("en") == "scanned 1 file(s): found 1 resident_id, 2 phone"
+    assert report.summary() == "已扫描 1 个文件：发现 1 个身份证号、2 个电话号码"
+    assert main([str(tmp_path)]) == 1
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0].endswith(": line 2: phone 139********")  # machine-readable
+    assert phone not in printed and rid not in printed
 
 
 def test_word_documents_are_read(tmp_path):

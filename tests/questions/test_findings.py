@@ -16,6 +16,7 @@ from lbc_eval import fit_dose_response, fit_policy, fit_training
 from lbc_eval.estimation.results import diagnostics_frame
 from lbc_eval.questions import findings as F
 from lbc_eval.questions import workplan
+from lbc_eval.questions.findings_dose import _relation
 from tests.conftest import SEEDS, cohort_for
 
 #: Wild-bootstrap draws of the synthetic runs (the intervals' Monte Carlo error at 199 draws is
@@ -302,8 +303,8 @@ def test_every_q1_sentence_is_backed_by_its_row(seed, knobs):
     assert (re.search("Returns (diminish|increase)|shrinks|grows", en) is not None) == shape
     assert ("边际效应递" in zh or "随次数增加而" in zh) == shape
     ame, naive = by.loc["ame"], by.loc["ame_naive"]
-    opposite = F._relation(ame["conf_low"], ame["conf_high"], naive["conf_low"],
-                           naive["conf_high"]) == "opposite"  # fmt: skip
+    opposite = _relation(ame["conf_low"], ame["conf_high"], naive["conf_low"],
+                         naive["conf_high"]) == "opposite"  # fmt: skip
     assert ("the opposite sign" in en) == opposite and ("方向相反" in zh) == opposite
     for fixed in ("with diminishing returns", "where the curve is steepest", "Keep training",
                   "can only help where it applies", "more likely to have moved",

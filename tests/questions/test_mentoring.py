@@ -141,3 +141,26 @@ def test_bad_input_is_named():
     flat = c.panel.assign(talks=1, home_visits=0, parent_contacts=0)
     with pytest.raises(NoVariationError, match="dose takes the single value 1"):
         fit_dose_response(flat, outcome="sdq_total")
+
+
+def test_both_methods_from_one_set_of_fits_equal_two_calls(small):
+    """fit_dose_response_methods: each method's result is fit_dose_response's, field by field;
+    the two share their fits (one set of regressions instead of two)."""
+    from lbc_eval.questions.mentoring import fit_dose_response_methods
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        both = fit_dose_response_methods(small, outcome="sdq_total", reps=199, seed=2)
+        for method in ("within", "supply_iv"):
+            one = fit_dose_response(small, outcome="sdq_total", method=method, reps=199, seed=2)
+            got = both[method]
+            pd.testing.assert_frame_equal(got.table, one.table, check_exact=True)
+            pd.testing.assert_frame_equal(got.diagnostics, one.diagnostics, check_exact=True)
+            for name, table in one.tables.items():
+                pd.testing.assert_frame_equal(got.tables[name], table, check_exact=True)
+            assert (got.notes, got.warnings, got.cov_type, got.formula, got.nobs) == (
+                one.notes, one.warnings, one.cov_type, one.formula, one.nobs)  # fmt: skip
+            assert list(got.tests) == list(one.tests)
+    assert both["within"].raw["smooth"] is both["supply_iv"].raw["smooth"]
+    with pytest.raises(SpecError):
+        fit_dose_response_methods(small, outcome="sdq_total", methods=("within", "iv"))

@@ -170,3 +170,27 @@ def test_lead_placebo_fails_with_a_school_trend():
     for seed in (11, 12, 13):
         dg = _lead(cohort_for("county", seed, training_trend=0.3))
         assert not bool(dg.loc["lead_placebo", "passed"])
+
+
+def test_the_multilevel_model_of_a_large_cohort_is_fitted_on_a_sample_of_schools(
+    small, monkeypatch
+):
+    """Above MAX_CHILDREN children in the term (a province), a seeded random sample of whole
+    schools: the note says how many of each, and the ICC stays near the full fit's (the
+    small cohort's 12 schools leave it imprecise: within 0.15)."""
+    from lbc_eval.estimation import multilevel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = fit_training(small, outcome="math", reps=99)
+        monkeypatch.setattr(multilevel, "MAX_CHILDREN", 1000)
+        part = fit_training(small, outcome="math", reps=99)
+    note = next(n for n in part.notes if "random sample" in n)
+    assert note.startswith("multilevel model fitted on") and "of 12 schools" in note
+    assert not any("random sample" in n for n in full.notes)
+    n_full, n_part = int(full.raw["multilevel"].nobs), int(part.raw["multilevel"].nobs)
+    assert 1000 <= n_part < n_full
+    pd.testing.assert_frame_equal(part.table, full.table)  # the fixed-effects rows: all children
+    icc_full = full.tables["icc"].set_index("level")["icc"]
+    icc_part = part.tables["icc"].set_index("level")["icc"]
+    assert abs(icc_part["school"] - icc_full["school"]) < 0.15

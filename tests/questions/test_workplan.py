@@ -3,12 +3,14 @@ findings table, the actions' verdicts and recommendations, and the brief built f
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from lbc_eval.pilot.icc import icc_from_cohort
-from lbc_eval.pilot.plan import ASSUMPTIONS
 from lbc_eval.pilot.power import mde
+from lbc_eval.pilot.sizing import ASSUMPTIONS
 from lbc_eval.questions import findings, workplan
 from tests.questions.test_findings import evidence_for
 
@@ -140,3 +142,27 @@ def test_pilot_notes_follow_the_language(small_ev):
     assert not any(re.search(r"[A-Za-z]{4,}", n) for n in zh), list(zh)
     assert all("R² = 0" in n or not n for n in en)
     assert any("不采用" in n for n in zh)
+
+
+def test_the_pilot_table_points_to_the_pilot_notebook():
+    zh = workplan.pilot_pointer("zh")
+    assert "笔记本 7" in zh and "lbc-eval pilot" in zh
+    assert "notebook 7" in workplan.pilot_pointer("en")
+    src = Path(__file__).resolve().parents[2] / "notebooks" / "src"
+    assert (src / "07_pilot.py").exists()
+    assert "workplan.pilot_pointer" in (src / "05_work_plan.py").read_text(encoding="utf-8")
+
+
+def test_evidence_reports_its_steps_and_the_same_evidence(small_ev):
+    """``progress`` gets one line as each step starts, in order; the evidence is unchanged."""
+    import warnings
+
+    from tests.conftest import cohort_for
+    from tests.questions.test_findings import REPS
+
+    lines: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ev = workplan.evidence(cohort_for("small", 11), reps=REPS, progress=lines.append)
+    assert lines == ["Q1 sdq_total", "Q2 math", "Q3 moved", "audits", "ICC sdq_total", "ICC math"]
+    pd.testing.assert_frame_equal(ev.findings(), small_ev.findings())

@@ -20,15 +20,10 @@ from PIL import Image
 
 from lbc_eval.errors import LbcEvalError
 from lbc_eval.report import word
-from lbc_eval.report.brief import (
-    BANNER,
-    NOTEBOOK_DIR,
-    WORK_PLAN,
-    brief,
-    page,
-    ran_on_synthetic,
-    write_brief,
-)
+from lbc_eval.report.brief import WORK_PLAN, brief, write_brief
+from lbc_eval.report.pages import BANNER, page, ran_on_synthetic
+from lbc_eval.report.run import NOTEBOOK_DIR
+from lbc_eval.report.tables import is_number, read_table
 
 NOTEBOOK = NOTEBOOK_DIR / WORK_PLAN
 ZH_BANNER = "合成数据（非真实记录）"
@@ -85,7 +80,7 @@ def test_the_same_tables_and_figures_in_both_formats(rendered):
     assert len(tables) >= 1 and len(images) >= 1
     assert len(doc.tables) == len(tables)
     assert len(doc.inline_shapes) == len(images)
-    first = word.read_table(tables[0])
+    first = read_table(tables[0])
     cells = {c.text for row in doc.tables[0].rows for c in row.cells}
     assert set(first.head) <= cells and {v for r in first.rows for v in r} <= cells
 
@@ -215,9 +210,9 @@ def test_read_table_folds_pandas_index_header():
         "<tbody><tr><th>S01</th><td>12</td><td>False</td></tr>"
         "<tr><th>S02</th><td>3.5 [1.0, 6.0]</td><td>True</td></tr></tbody></table>"
     )
-    table = word.read_table(lxml.html.fragment_fromstring(markup), "en")
+    table = read_table(lxml.html.fragment_fromstring(markup), "en")
     assert table.head == ["school", "n", "ok"]
     assert table.rows == [["S01", "12", "no"], ["S02", "3.5 [1.0, 6.0]", "yes"]]
-    assert table.row_header and word.is_number("3.5 [1.0, 6.0]") and not word.is_number("S01")
+    assert table.row_header and is_number("3.5 [1.0, 6.0]") and not is_number("S01")
     turned = table.turned()
     assert turned.head == ["school", "S01", "S02"] and turned.rows[1] == ["ok", "no", "yes"]

@@ -214,3 +214,32 @@ def test_describe_the_cohort(small):
     zh = notebook.describe(small, "zh")
     assert zh.startswith("合成数据：") and zh.endswith("。")
     assert notebook.describe(small, "en").startswith("Synthetic cohort: ")
+
+
+def test_load_some_columns_gives_them_as_a_full_read_does():
+    """``columns``: the same values, dtypes (categories in codebook order) and column order as
+    the full read's, plus the term, and nothing else."""
+    full = notebook.load().panel
+    part = notebook.load(columns=["math", "student_id", "lb_status", "talks"]).panel
+    assert list(part.columns) == ["student_id", "term", "lb_status", "talks", "math"]
+    pd.testing.assert_frame_equal(part, full[list(part.columns)], check_exact=True)
+
+
+def test_progress_prints_a_line_at_once_in_the_notebook_language(capsys):
+    notebook.progress("zh")("Q1 sdq_total")
+    notebook.progress("en")("Q1 sdq_total")
+    assert capsys.readouterr().out == "进行中：Q1 sdq_total\nrunning: Q1 sdq_total\n"
+    with pytest.raises(ValueError):
+        notebook.progress("fr")
+
+
+def test_load_some_columns_adds_an_optional_column_the_files_lack(tmp_path):
+    import lbc_eval
+
+    cohort = lbc_eval.example_cohort()
+    cohort.panel = cohort.panel.drop(columns=["hotline_calls"])
+    cohort.write(tmp_path / "c")
+    full = notebook.load(tmp_path / "c").panel
+    part = notebook.load(tmp_path / "c", columns=["student_id", "hotline_calls"]).panel
+    assert part["hotline_calls"].isna().all()
+    pd.testing.assert_frame_equal(part, full[["student_id", "term", "hotline_calls"]])

@@ -3,7 +3,7 @@
 Checked on the committed notebooks (``notebooks/NN_*.ipynb``, executed on the shipped synthetic
 cohort; set ``LBC_EVAL_NOTEBOOKS`` to a folder of executed notebooks, such as ``lbc-eval run``'s
 ``OUT/notebooks``, to check those instead) and on the brief rendered from the work-plan
-notebook (:func:`lbc_eval.report.brief.render_html`, Chinese and English):
+notebook (:func:`lbc_eval.report.pages.render_html`, Chinese and English):
 
 1. **Identifiers.** The output scanner (:func:`lbc_eval.publish.scan.scan`) finds no resident
    ID, student number or phone number in them.
@@ -45,7 +45,8 @@ import pytest
 
 from lbc_eval.publish.scan import scan
 from lbc_eval.report import notebook
-from lbc_eval.report.brief import WORK_PLAN, render_html
+from lbc_eval.report.brief import WORK_PLAN
+from lbc_eval.report.pages import render_html
 
 K = notebook.K
 ROOT = Path(__file__).resolve().parents[2]

@@ -114,6 +114,24 @@ def test_new_axes_without_truth_in_chinese(dose):
     plt.close(ax.figure)
 
 
+@pytest.mark.parametrize(
+    ("lang", "x", "y", "target"),
+    [
+        ("zh", "学期", "已结对的留守儿童比例", "目标"),
+        ("en", "Term", "share of left-behind children paired", "target"),
+    ],
+)
+def test_coverage_is_labelled_in_the_notebooks_language(lang, x, y, target):
+    from lbc_eval.publish import audit
+    from lbc_eval.report.plots import plot_coverage
+
+    panel = cohort_for("small", 11).panel
+    ax = plot_coverage(audit.coverage(panel, by="term"), target=0.9, lang=lang)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == (x, y)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [target]
+    plt.close(ax.figure)
+
+
 def test_importing_the_package_does_not_import_pyplot():
     import subprocess
 

@@ -1,19 +1,32 @@
-"""lbc_eval.report.brief.run: checks before any kernel starts, one language per folder,
-progress lines, and a kernel that never talks plain TCP."""
+"""lbc_eval.report.run.run: checks before any kernel starts, one language per folder,
+progress lines (Chinese first, English with lang="en"), and a kernel that never talks plain
+TCP."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import nbformat
 import pytest
 
+from lbc_eval.data.messages import has_cjk
 from lbc_eval.errors import LbcEvalError
-from lbc_eval.report import brief as brief_module
-from lbc_eval.report.brief import NOTEBOOK_DIR, WORK_PLAN, run
+from lbc_eval.report import pages as pages_module
+from lbc_eval.report import run as run_module
+from lbc_eval.report.brief import WORK_PLAN, brief
+from lbc_eval.report.run import NOTEBOOK_DIR, run
 
 TCP_WARNING = "Kernel is running over TCP"
+
+
+def said(info, code):
+    """The error's catalogue message, after checking its code: (Chinese, English)."""
+    message = info.value.args[0]
+    assert message.code == code
+    assert str(info.value) == message.render("zh")  # Chinese first
+    return message.render("zh"), message.render("en")
 
 
 def fake_execute(delay: float = 0.0):
@@ -39,7 +52,7 @@ def fake_execute(delay: float = 0.0):
 @pytest.fixture(autouse=True)
 def no_font(monkeypatch):
     """Pages without the embedded font: slow to subset, and not what these tests check."""
-    monkeypatch.setattr(brief_module, "_font_face", lambda text: "")
+    monkeypatch.setattr(pages_module, "_font_face", lambda text: "")
 
 
 @pytest.fixture
@@ -54,37 +67,75 @@ def fake_papermill(monkeypatch):
 def test_an_unknown_selection_lists_the_notebooks(tmp_path, fake_papermill):
     with pytest.raises(LbcEvalError) as info:
         run(None, tmp_path / "out", only=["09"], progress=None)
-    message = str(info.value)
-    assert "no notebook matches '09'" in message
-    assert "01 (01_overview)" in message and "05 (05_work_plan)" in message
+    zh, en = said(info, "run.no_match")
+    assert "no notebook matches '09'" in en
+    assert "01 (01_overview)" in en and "05 (05_work_plan)" in en
+    assert zh.startswith("没有与 '09' 对应的笔记本；现有的笔记本是 01（01_overview）、")
+    assert "05（05_work_plan）" in zh
     assert not fake_papermill.calls and not (tmp_path / "out").exists()
 
 
 def test_an_unknown_language_says_which_there_are(tmp_path, fake_papermill):
-    with pytest.raises(LbcEvalError, match=r"unknown language 'fr': use zh .*, en .* or both"):
+    with pytest.raises(LbcEvalError) as info:
         run(None, tmp_path / "out", lang="fr", progress=None)
+    zh, en = said(info, "run.unknown_lang")
+    assert re.match(r"unknown language 'fr': use zh .*, en .* or both", en)
+    assert zh.startswith("未知语言 'fr'：请用 zh（中文）、en（英文）或 both")
     assert not fake_papermill.calls
 
 
 @pytest.mark.parametrize(
-    ("make", "expected"),
+    ("make", "code", "expected", "chinese"),
     [
-        (lambda p: p / "missing", "no cohort folder at {p}/missing: make one with `lbc-eval synth"),
-        (lambda p: p, "no cohort at {p} (it holds no cohort.json): make one with"),
-        (lambda p: _file(p / "notes.txt", "x"), "is a file, not a cohort folder"),
-        (lambda p: _file(p / "cohort.json", "{}"), "is a file: give its folder, --data {p}"),
-        (lambda p: _file(p / "c" / "cohort.json", "{").parent.parent, "did you mean --data {p}/c?"),
-        (lambda p: _file(p / "cohort.json", "{").parent, "cannot be read: "),
+        (
+            lambda p: p / "missing",
+            "run.no_folder",
+            "no cohort folder at {p}/missing: make one with `lbc-eval synth",
+            "{p}/missing 处没有队列文件夹：可用 `lbc-eval synth",
+        ),
+        (
+            lambda p: p,
+            "run.no_cohort",
+            "no cohort at {p} (it holds no cohort.json): make one with",
+            "{p} 中没有队列（其中没有 cohort.json）：可用",
+        ),
+        (
+            lambda p: _file(p / "notes.txt", "x"),
+            "run.a_file",
+            "is a file, not a cohort folder",
+            "是文件，不是队列文件夹",
+        ),
+        (
+            lambda p: _file(p / "cohort.json", "{}"),
+            "run.cohort_json",
+            "is a file: give its folder, --data {p}",
+            "是一个文件：请给出它所在的文件夹，--data {p}",
+        ),
+        (
+            lambda p: _file(p / "c" / "cohort.json", "{").parent.parent,
+            "run.cohort_inside",
+            "did you mean --data {p}/c?",
+            "是不是 --data {p}/c？",
+        ),
+        (
+            lambda p: _file(p / "cohort.json", "{").parent,
+            "run.unreadable",
+            "cannot be read: ",
+            "中的队列无法读取：",
+        ),
     ],
     ids=["missing", "empty", "a-file", "cohort-json", "the-parent", "unreadable"],
 )
-def test_a_wrong_data_folder_says_what_to_do(tmp_path, fake_papermill, make, expected):
+def test_a_wrong_data_folder_says_what_to_do(
+    tmp_path, fake_papermill, make, code, expected, chinese
+):
     data = tmp_path / "data"
     data.mkdir()
     with pytest.raises(LbcEvalError) as info:
         run(make(data), tmp_path / "out", progress=None)
-    assert expected.format(p=data) in str(info.value)
-    assert "Errno" not in str(info.value)
+    zh, en = said(info, code)
+    assert expected.format(p=data) in en and chinese.format(p=data) in zh
+    assert "Errno" not in zh + en
     assert not fake_papermill.calls and not (tmp_path / "out").exists()
 
 
@@ -99,34 +150,64 @@ def test_a_folder_of_one_language_is_not_overwritten_by_another(tmp_path, fake_p
     run(None, out, lang="zh", only=["05"], progress=None)
     executed = out / "notebooks" / WORK_PLAN
     before = executed.read_bytes()
-    with pytest.raises(LbcEvalError, match="holds notebooks run in 'zh'.*its own folder"):
+    with pytest.raises(LbcEvalError) as info:
         run(None, out, lang="en", only=["05"], progress=None)
-    with pytest.raises(LbcEvalError, match="holds notebooks run in 'zh'"):
-        brief_module.brief(out, lang="en", progress=None)  # would re-run 05 in English
+    zh, en = said(info, "run.other_language")
+    assert re.search("holds notebooks run in 'zh'.*its own folder", en)
+    assert "中有以 'zh' 运行的笔记本（05_work_plan.ipynb）" in zh and "单独的文件夹" in zh
+    with pytest.raises(LbcEvalError) as info:
+        brief(out, lang="en", progress=None)  # would re-run 05 in English
+    assert "holds notebooks run in 'zh'" in said(info, "run.other_language")[1]
     assert executed.read_bytes() == before
     assert len(fake_papermill.calls) == 1
     run(None, out, lang="zh", only=["05"], progress=None)  # the same language: run again
     assert len(fake_papermill.calls) == 2
 
 
-def test_progress_names_each_notebook_and_beats_while_it_runs(tmp_path, monkeypatch):
+#: The progress lines by language: the start, a notebook, running, the beat, its cell, done.
+PROGRESS = {
+    "en": (
+        "running 2 notebook(s) in en on ",
+        "notebook {i}/2: {name}",
+        "{nb} running ...",
+        "{nb} still running after ",
+        " (cell 2 of ",
+        "{nb} done in ",
+    ),
+    "zh": (
+        "正在运行 2 个笔记本（中文），数据：",
+        "笔记本 {i}/2：{name}",
+        "{nb} 正在运行……",
+        "{nb} 仍在运行，已用时 ",
+        "（第 2 个单元格，共 ",
+        "{nb} 已完成，用时 ",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "both"])
+def test_progress_names_each_notebook_and_beats_while_it_runs(tmp_path, monkeypatch, lang):
     import papermill
 
     monkeypatch.setattr(papermill, "execute_notebook", fake_execute(delay=0.5))
-    monkeypatch.setattr(brief_module, "_HEARTBEAT_SECONDS", 0.1)
+    monkeypatch.setattr(run_module, "_HEARTBEAT_SECONDS", 0.1)
     lines: list[str] = []
-    records = run(None, tmp_path / "out", lang="en", only=["01", "05"], progress=lines.append)
+    records = run(None, tmp_path / "out", lang=lang, only=["01", "05"], progress=lines.append)
     assert [r.notebook for r in records] == ["01_overview.ipynb", WORK_PLAN]
-    assert lines[0].startswith("running 2 notebook(s) in en on ")
-    assert "notebook 1/2: 01_overview.ipynb running ..." in lines
-    beats = [ln for ln in lines if ln.startswith("notebook 2/2: 05_work_plan.ipynb still running")]
-    assert beats and "(cell 2 of " in beats[0]
-    done = [ln for ln in lines if " done in " in ln]
-    assert [d.split(" done")[0] for d in done] == [
-        "notebook 1/2: 01_overview.ipynb",
-        "notebook 2/2: 05_work_plan.ipynb",
-    ]
+    start, notebook, running, beat, cell, finished = PROGRESS["en" if lang == "en" else "zh"]
+    if lang == "both":  # the lines in Chinese, naming the language
+        start = start.replace("（中文）", "（中英双语）")
+    assert lines[0].startswith(start)
+    first = notebook.format(i=1, name="01_overview.ipynb")
+    second = notebook.format(i=2, name=WORK_PLAN)
+    assert running.format(nb=first) in lines
+    beats = [ln for ln in lines if ln.startswith(beat.format(nb=second))]
+    assert beats and cell in beats[0]
+    ends = [finished.format(nb=first), finished.format(nb=second)]
+    done = [ln for ln in lines if ln.startswith(tuple(ends))]
+    assert [d[: len(e)] for d, e in zip(done, ends, strict=True)] == ends
     assert lines[-1] == done[-1]  # the heartbeat stops with its notebook
+    assert all(has_cjk(ln) == (lang != "en") for ln in lines)
 
 
 def tiny_notebook(folder, code="print('language', LANG)"):
@@ -147,10 +228,10 @@ def tiny_notebook(folder, code="print('language', LANG)"):
 
 @pytest.mark.parametrize("curve", [True, False], ids=["curve", "ipc-fallback"])
 def test_the_kernel_never_warns_about_plain_tcp(tmp_path, monkeypatch, capfd, curve):
-    if curve and not brief_module._curve_available():
+    if curve and not run_module._curve_available():
         pytest.skip("CurveZMQ is not available here")
-    monkeypatch.setattr(brief_module, "_curve_available", lambda: curve)
-    monkeypatch.setattr(brief_module, "notebooks", lambda: [tiny_notebook(tmp_path)])
+    monkeypatch.setattr(run_module, "_curve_available", lambda: curve)
+    monkeypatch.setattr(run_module, "notebooks", lambda: [tiny_notebook(tmp_path)])
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
     [record] = run(None, out, lang="en")
@@ -176,14 +257,19 @@ def test_run_keeps_the_notebooks_folder_as_working_directory(tmp_path, fake_pape
 
 def test_a_failing_notebook_names_its_cell_and_the_saved_traceback(tmp_path, monkeypatch):
     code = "raise ValueError('the panel has no term 2024-1')"
-    monkeypatch.setattr(brief_module, "notebooks", lambda: [tiny_notebook(tmp_path, code)])
+    monkeypatch.setattr(run_module, "notebooks", lambda: [tiny_notebook(tmp_path, code)])
     lines: list[str] = []
     with pytest.raises(LbcEvalError) as info:
         run(None, tmp_path / "out", progress=lines.append)
     executed = tmp_path / "out" / "notebooks" / "01_tiny.ipynb"
-    assert str(info.value) == (
+    zh, en = said(info, "run.cell_failed")
+    assert en == (
         "01_tiny.ipynb failed in cell [3] with ValueError: the panel has no term 2024-1; the "
         f"notebook with the whole traceback is {executed}"
     )
+    assert zh == (
+        "01_tiny.ipynb 在单元格 [3] 出错（ValueError）：the panel has no term 2024-1；含完整错误"
+        f"回溯的笔记本是 {executed}"
+    )
     assert "ValueError" in executed.read_text(encoding="utf-8")
-    assert lines[-1] == "notebook 1/1: 01_tiny.ipynb running ..."
+    assert lines[-1] == "笔记本 1/1：01_tiny.ipynb 正在运行……"  # lang="zh", the default

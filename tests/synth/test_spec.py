@@ -12,6 +12,9 @@ def test_presets_have_the_documented_sizes():
     assert SynthSpec.preset("county").n_schools == 60
     assert SynthSpec.preset("county").n_townships == 20
     assert SynthSpec.preset("province").n_children == 1_000_000
+    national = SynthSpec.preset("national")
+    assert national.n_provinces == 14 and national.n_children == 1_000_000
+    assert SynthSpec.preset("province").n_provinces == 1
     small = SynthSpec.preset("small", seed=4)
     assert small.n_children < 10_000 and small.seed == 4 and small.n_terms == 8
 
@@ -73,7 +76,7 @@ def test_structural_constraints():
 
 def test_unknown_preset_and_field():
     with pytest.raises(
-        SpecError, match="unknown preset 'town'; choose one of small, county, province"
+        SpecError, match="unknown preset 'town'; choose one of small, county, province, national"
     ):
         SynthSpec.preset("town")
     with pytest.raises(SpecError, match="n_kids"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from scipy import stats
 
 from lbc_eval.errors import NoVariationError
 from lbc_eval.estimation.did.cells import Cells, estimate_cells
+from lbc_eval.estimation.did.lazy import LazyPanel, lazy_cells, prepare_lazy
 from lbc_eval.estimation.did.panel import Panel, prepare
 from lbc_eval.estimation.did.result import DidResult
 from lbc_eval.estimation.did.spec import BasePeriod, Control, DidSpec, Method, Pretest
@@ -24,10 +26,11 @@ from lbc_eval.estimation.inference.multiplier import (
 )
 from lbc_eval.estimation.inference.wild import BootWeights
 from lbc_eval.estimation.results import diagnostics_frame
+from lbc_eval.scale.did import is_lazy
 
 
 def fit_did(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Any,
     *,
     outcome: str,
     unit: str | None,
@@ -54,8 +57,11 @@ def fit_did(
 
     Parameters
     ----------
-    data : DataFrame
+    data : DataFrame or Ibis table
         Long panel, one row per unit and period (or repeated cross sections, ``panel=False``).
+        An Ibis table (e.g. ``LazyCohort.panel`` or a Parquet file read by DuckDB) runs out of
+        core, in the engine (:mod:`lbc_eval.estimation.did.lazy`): a panel without covariates
+        or weights, the same result as the DataFrame's.
     outcome, unit, time : str
         Columns of the outcome, the unit id (None allowed with ``panel=False``) and the
         (evenly spaced, numeric) period.
@@ -161,22 +167,26 @@ def fit_did(
     return fit_did_spec(data, spec)
 
 
-def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
+def fit_did_spec(data: pd.DataFrame | Any, spec: DidSpec) -> DidResult:
     """:func:`fit_did` with its settings already in a :class:`DidSpec`.
 
     Steps: the wide panel (:func:`~lbc_eval.estimation.did.cells.prepare`), the design checks
     (:func:`check_design`), every ATT(g,t) with its influence function, their standard errors
-    (analytic, or the multiplier bootstrap), and the pre-test (:func:`pretest`).
+    (analytic, or the multiplier bootstrap), and the pre-test (:func:`pretest`). An Ibis table
+    is prepared and its cells computed in the engine (:mod:`~lbc_eval.estimation.did.lazy`):
+    ``inf`` then holds the clusters' sums of the influence functions.
     """
-    panel, notes = prepare(data, spec)
-    warns, sizes = check_design(panel, spec)
-    cells, cell_notes = estimate_cells(panel, spec)
+    lazy = is_lazy(data)
+    panel, notes = prepare_lazy(data, spec) if lazy else prepare(data, spec)
+    warns, sizes, never = check_design(panel, spec)
+    cells, cell_notes = lazy_cells(panel, spec) if lazy else estimate_cells(panel, spec)
     notes += cell_notes
     reference = np.isfinite(cells.att) & (cells.n_control == 0) & (cells.att == 0) & ~cells.post
     if spec.small_cluster and panel.cluster is not None:
-        cells = replace(
-            cells, inf=small_cluster_adjust(cells.inf, panel.cluster, panel.group, cells.group)
-        )
+        if isinstance(panel, Panel):  # (lazy cells come rescaled: their sides are known there)
+            cells = replace(
+                cells, inf=small_cluster_adjust(cells.inf, panel.cluster, panel.group, cells.group)
+            )
         notes.append(
             "few clusters: each ATT(g,t)'s treated and comparison influence functions are scaled "
             "by 1/sqrt(1 - h), h the cluster's share of its side (CR2 correction of the "
@@ -192,10 +202,10 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
         seed=spec.seed,
         boot_weights=spec.boot_weights,
         df=df,
+        n=panel.n,
     )
     se = np.where(reference | ~np.isfinite(cells.att), np.nan, se)
     diagnostics, pre_notes = pretest(cells, reference, panel.n, spec, panel.cluster)
-    never = int((~np.isfinite(panel.group)).sum())
     groups = pd.DataFrame(
         {"group": [*sizes.index.astype(float), np.nan], "units": [*sizes.to_numpy(), never]}
     )
@@ -220,25 +230,30 @@ def fit_did_spec(data: pd.DataFrame, spec: DidSpec) -> DidResult:
         spec=spec,
         periods=panel.periods,
         critical_value=crit,
+        row_groups=None if isinstance(panel, Panel) else panel.row_groups,
     )
 
 
-def check_design(panel: Panel, spec: DidSpec) -> tuple[list[str], pd.Series]:
+def check_design(panel: Panel | LazyPanel, spec: DidSpec) -> tuple[list[str], pd.Series, int]:
     """Refuse designs without a comparison; warn of small groups.
 
-    Returns the warning messages and the units per treated group. Raises when
-    ``control="never"`` has no never-treated unit, or when no unit is ever treated.
+    Returns the warning messages, the units per treated group and the never-treated units.
+    Raises when ``control="never"`` has no never-treated unit, or when no unit is ever treated.
     """
-    never = ~np.isfinite(panel.group)
-    if spec.control == "never" and not never.any():
+    if isinstance(panel, Panel):
+        never_unit = ~np.isfinite(panel.group)
+        sizes = pd.Series(panel.group[~never_unit]).value_counts().sort_index()
+        never = int(never_unit.sum())
+    else:
+        sizes, never = panel.sizes, panel.never
+    if spec.control == "never" and not never:
         raise NoVariationError(
             "no never-treated units, so control='never' has no comparison group; use "
             "control='not_yet' (units not yet treated) or add never-treated units"
         )
-    if never.all():
+    if not len(sizes):
         raise NoVariationError("no unit is ever treated: every group value is 0 or missing")
     warns: list[str] = []
-    sizes = pd.Series(panel.group[~never]).value_counts().sort_index()
     small = sizes[sizes < spec.min_group_size + len(spec.controls)]
     if len(small):
         msg = "small groups, with few units for their ATT(g,t): " + ", ".join(
@@ -246,7 +261,7 @@ def check_design(panel: Panel, spec: DidSpec) -> tuple[list[str], pd.Series]:
         )
         warnings.warn(msg, stacklevel=4)
         warns.append(msg)
-    return warns, sizes
+    return warns, sizes, never
 
 
 def pretest(
@@ -281,7 +296,7 @@ def pretest(
     inf_pre = cells.inf[:, pre]
     kind = spec.pretest if spec.pretest != "auto" else ("sup_t" if spec.reps else "wald")
     if kind == "average":
-        return _average_pretest(cells, pre, spec, cluster)
+        return _average_pretest(cells, pre, spec, cluster, n)
     if kind == "sup_t":
         stat, p = bootstrap_sup_t_test(
             theta,
@@ -290,6 +305,7 @@ def pretest(
             cluster=cluster,
             seed=spec.seed,
             boot_weights=spec.boot_weights,
+            n=n,
         )
         k = int(pre.sum())
         row = {
@@ -329,7 +345,7 @@ def pretest(
 
 
 def _average_pretest(
-    cells: Cells, pre: np.ndarray, spec: DidSpec, cluster: np.ndarray | None
+    cells: Cells, pre: np.ndarray, spec: DidSpec, cluster: np.ndarray | None, n: int
 ) -> tuple[pd.DataFrame, list[str]]:
     """Bootstrap test that the group-averaged pre-treatment ATT(g,t) is zero (see
     :func:`pretest`); the weights' own influence is left out (it vanishes under the null)."""
@@ -345,6 +361,7 @@ def _average_pretest(
         cluster=cluster,
         seed=spec.seed,
         boot_weights=spec.boot_weights,
+        n=n,
     )[:, 0]
     p = float((1 + np.sum(np.abs(draws) >= abs(theta))) / (1 + spec.reps))
     alpha = spec.alpha

@@ -176,13 +176,15 @@ def _check_within_unit(d: pd.DataFrame, spec: DidSpec) -> None:
     for col, what in ((spec.group, "the unit's first treated period"), (spec.cluster, "")):
         if not col:
             continue
-        varies = d.groupby(unit)[col].nunique(dropna=False)
-        if (varies > 1).any():
+        varies = d.groupby(unit)[col].transform("nunique", dropna=False) > 1
+        if varies.any():
+            # a row number, never the unit's identifier (a child's pseudonym)
             rule = what or f"a level above {unit!r}"
+            n_units = d.loc[varies.to_numpy(), unit].nunique()
             raise EstimationError(
-                f"{col!r} varies within {int((varies > 1).sum())} unit(s) (e.g. unit "
-                f"{varies[varies > 1].index[0]!r}); it must be {rule}, the same in every row "
-                f"of the unit"
+                f"{col!r} varies within {n_units} unit(s) (e.g. the unit in row "
+                f"{int(np.flatnonzero(varies.to_numpy())[0]) + 1} of the data); it must be "
+                f"{rule}, the same in every row of the unit"
             )
     if d.duplicated([unit, spec.time]).any():
         raise EstimationError(

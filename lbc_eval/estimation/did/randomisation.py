@@ -60,6 +60,24 @@ def randomisation_pretest(
     size = np.bincount(codes, minlength=n_dest).astype(float)
     dest_group = np.zeros(n_dest)
     dest_group[codes] = first[group].to_numpy(float)
+    return randomisation_test(sums, counts, size, dest_group, later, draws=draws, seed=seed)
+
+
+def randomisation_test(
+    sums: np.ndarray,
+    counts: np.ndarray,
+    size: np.ndarray,
+    group: np.ndarray,
+    later: np.ndarray,
+    *,
+    draws: int = 999,
+    seed: int | None = 0,
+) -> tuple[float, float, int]:
+    """:func:`randomisation_pretest` from its moments: per cluster and period ``later[k]``,
+    the sum and count of the units' changes since the period before (units observed in both;
+    C x len(later)), each cluster's units (``size``) and adoption ``group`` (0 = never). A
+    lazy panel gets them from :func:`lbc_eval.scale.did.consecutive_changes`."""
+    dest_group = np.asarray(group, float)
 
     def statistic(dg: np.ndarray) -> float:
         never = dg == 0

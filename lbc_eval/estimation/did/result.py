@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from lbc_eval.errors import EstimationError
+from lbc_eval.errors import EstimationError, OutOfCoreError
 from lbc_eval.estimation.did.spec import DidSpec
 from lbc_eval.estimation.inference.multiplier import inference, tidy_table
 from lbc_eval.estimation.inference.wild import BootWeights
@@ -59,7 +59,11 @@ class DidResult(Result):
     Attributes
     ----------
     inf : (n, cells) array or None
-        Influence functions of the ATT(g,t) over the units (None for an aggregation).
+        Influence functions of the ATT(g,t) over the units (None for an aggregation). A fit on
+        a lazy table (:mod:`lbc_eval.estimation.did.lazy`) keeps their sums by cluster instead
+        (``cluster_codes`` is then ``0..C-1``), or, with the units as clusters, a square-root
+        factor :math:`L` of their cross-products (:math:`L'L = \\Psi'\\Psi`; ``cluster_codes``
+        None: analytic inference only); ``row_groups`` says which.
     unit_group : (n,) array or None
         Each unit's first treated period (``inf`` = never treated).
     unit_weights : (n,) array or None
@@ -83,6 +87,11 @@ class DidResult(Result):
         estimate averages over (:data:`ESTIMANDS`).
     unit_name : str
         What one unit is, in those notes (``"child"``).
+    row_groups : DataFrame or None
+        Lazy fits: for each row of ``inf``, its loading on each group's indicator (columns:
+        the groups' first treated periods, ``inf`` = never treated): the units of each group in
+        the cluster, or the factor's rows of the constant. The aggregations' weight influence
+        (``wif``) is linear in these; None when the rows of ``inf`` are units.
     """
 
     inf: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -98,6 +107,7 @@ class DidResult(Result):
     )
     population: str | None = field(default=None, repr=False, compare=False)
     unit_name: str = field(default="unit", repr=False, compare=False)
+    row_groups: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def pretest(self) -> dict[str, float]:
         """The pre-test of the pre-treatment ATT(g,t): statistic, df, p-value (empty when there
@@ -186,8 +196,19 @@ class DidResult(Result):
         """
         if kind not in _KEY_COLUMN:
             raise ValueError(f"kind={kind!r}; choose one of simple, dynamic, group, calendar")
-        if self.inf is None or self.unit_group is None or self.spec is None:
+        if self.inf is None or self.spec is None or (
+            self.unit_group is None and self.row_groups is None
+        ):
             raise EstimationError("this result is already an aggregation; aggregate ATT(g,t)")
+        draws = self.spec.reps if reps is None else reps
+        if self.row_groups is not None and self.cluster_codes is None and draws:
+            raise OutOfCoreError(
+                "this fit ran on a lazy table with the units as clusters: it keeps a factor of "
+                "the influence functions' cross-products, enough for analytic standard errors "
+                "(reps=0) but not for a bootstrap over units. Refit with cluster=<a column above "
+                "the unit> (the bootstrap then draws one weight per cluster), or fit a collected "
+                "DataFrame"
+            )
         if kind == "calendar" and (np.isfinite(min_e) or np.isfinite(max_e) or balance_e):
             warnings.warn(
                 "min_e, max_e and balance_e are ignored for kind='calendar' (as did's aggte): "
@@ -236,6 +257,7 @@ class DidResult(Result):
             seed=spec.seed if seed is None else seed,
             boot_weights=spec.boot_weights if boot_weights is None else boot_weights,
             df=df,
+            n=self.nobs,
         )
         # a zero influence function (the universal base period's reference e = -1) has no
         # standard error: NA, as did
@@ -289,8 +311,8 @@ class _CellArrays:
     ok: np.ndarray  # estimated, not the reference cell
     reference: np.ndarray  # the universal base period's zero cell
     post: np.ndarray  # ok, treated by t, e <= max_e
-    unit_group: np.ndarray
-    unit_weights: np.ndarray
+    ind: np.ndarray  # rows x glist: each row's (weighted) units of each group
+    size: np.ndarray  # rows: the units each row stands for (1 for a unit)
     glist: np.ndarray  # the groups, sorted
     pg_g: np.ndarray  # share of units in each group of glist
     pg: np.ndarray  # share of the cell's group
@@ -301,7 +323,7 @@ class _CellArrays:
     @classmethod
     def of(cls, r: DidResult, max_e: float) -> _CellArrays:
         cells = r.tables["cells"]
-        assert r.inf is not None and r.unit_group is not None and r.periods is not None
+        assert r.inf is not None and r.periods is not None
         att = r.table["estimate"].to_numpy(float)
         group = cells["group"].to_numpy(float)
         time = cells["time"].to_numpy(float)
@@ -310,8 +332,17 @@ class _CellArrays:
         reference = cells["reference"].to_numpy(bool)
         ok = np.isfinite(att) & ~reference
         glist = np.unique(group)
-        w = np.ones(len(r.unit_group)) if r.unit_weights is None else r.unit_weights
-        pg_g = np.array([np.mean(w * (r.unit_group == g)) for g in glist])
+        if r.row_groups is not None:  # lazy fit: rows are cluster sums or a factor
+            ind = r.row_groups[list(glist)].to_numpy(float)
+            size = r.row_groups.to_numpy(float).sum(axis=1)
+            units = r.tables["groups"].set_index("group")["units"]
+            pg_g = units.reindex(glist).to_numpy(float) / r.nobs
+        else:
+            assert r.unit_group is not None
+            w = np.ones(len(r.unit_group)) if r.unit_weights is None else r.unit_weights
+            ind = w[:, None] * (r.unit_group[:, None] == glist[None, :])
+            size = np.ones(len(r.unit_group))
+            pg_g = np.array([np.mean(w * (r.unit_group == g)) for g in glist])
         return cls(
             att=att,
             inf=r.inf,
@@ -321,8 +352,8 @@ class _CellArrays:
             ok=ok,
             reference=reference,
             post=ok & (group <= time) & (e <= max_e),
-            unit_group=r.unit_group,
-            unit_weights=w,
+            ind=ind,
+            size=size,
             glist=glist,
             pg_g=pg_g,
             pg=pg_g[np.searchsorted(glist, group)],
@@ -334,11 +365,14 @@ class _CellArrays:
     def wif(self, groups: np.ndarray, shares: np.ndarray) -> np.ndarray:
         r"""did's ``wif``: the influence of estimating the weights
         :math:`\hat p_g / \sum \hat p_g`, :math:`\hat p_g = \overline{w_i 1\{G_i = g\}}`
-        (an n x len(groups) array)."""
-        ind = self.unit_weights[:, None] * (self.unit_group[:, None] == groups[None, :])
-        return (ind - shares) / shares.sum() - (ind - shares).sum(axis=1)[:, None] * (
-            shares / shares.sum() ** 2
-        )
+        (a rows x len(groups) array). For unit :math:`i` it is
+        :math:`(w_i 1\{G_i = g\} - \hat p_g)/S - \sum_h (w_i 1\{G_i = h\} - \hat p_h)\,
+        \hat p_g / S^2`, :math:`S = \sum_h \hat p_h`: affine in the unit's group indicators,
+        so a row that stands for several units (a cluster's sum, or a factor's row) takes its
+        loadings ``ind`` on the indicators and ``size`` on the constant."""
+        ind = self.ind[:, np.searchsorted(self.glist, groups)]
+        dev = ind - self.size[:, None] * shares
+        return dev / shares.sum() - dev.sum(axis=1)[:, None] * (shares / shares.sum() ** 2)
 
     def weighted(self, keep: np.ndarray) -> tuple[float, np.ndarray]:
         """Group-size weighted average of the cells ``keep``, with the weights' influence."""

@@ -10,8 +10,12 @@ from lbc_eval.estimation.inference.wild import BOOT_WEIGHTS, BootWeights, draw_v
 from lbc_eval.estimation.results import tidy_frame
 
 
-def analytic_se(inf: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
-    n = inf.shape[0]
+def analytic_se(
+    inf: np.ndarray, cluster: np.ndarray | None, n: int | None = None
+) -> np.ndarray:
+    """:math:`\\sqrt{\\sum_c (\\sum_{i \\in c} \\psi_i)^2} / n`; ``n`` defaults to the rows of
+    ``inf`` (units), and must be given when the rows are already cluster sums (lazy fits)."""
+    n = inf.shape[0] if n is None else n
     if cluster is not None:
         inf = cluster_sum(inf, cluster)
     return np.sqrt(np.sum(inf**2, axis=0)) / n
@@ -31,14 +35,18 @@ def bootstrap_draws(
     seed: int | None = 0,
     boot_weights: BootWeights = "auto",
     chunk: int = 64,
+    n: int | None = None,
 ) -> np.ndarray:
     r"""Multiplier-bootstrap draws :math:`\hat\theta^*_b - \hat\theta = \sum_c v_{cb} S_c / n`.
 
     :math:`S_c = \sum_{i \in c} \psi_i` is the cluster's *sum* of influence functions (each
     unit its own cluster by default), so the draws' variance is the analytic clustered variance
     :math:`\sum_c S_c^2 / n^2`, as in R ``did`` and ``csdid``. Returns a (draws, k) array.
+    ``n`` (the units) defaults to the rows of ``inf``; give it when the rows are already the
+    cluster sums :math:`S_c` (lazy fits: ``cluster`` is then ``0..C-1``).
     """
-    n, k = inf.shape
+    k = inf.shape[1]
+    n = inf.shape[0] if n is None else n
     base = cluster_sum(inf, cluster) if cluster is not None else inf
     m = base.shape[0]
     rng = np.random.default_rng(seed)
@@ -83,6 +91,7 @@ def multiplier_bootstrap(
     seed: int | None = 0,
     boot_weights: BootWeights = "auto",
     chunk: int = 64,
+    n: int | None = None,
 ) -> tuple[np.ndarray, float]:
     r"""Bootstrap standard errors and the uniform band's critical value from influence functions.
 
@@ -103,6 +112,8 @@ def multiplier_bootstrap(
     boot_weights : {"auto", "rademacher", "webb", "normal", "mammen"}
         Distribution of the multiplier weights (mean 0, variance 1); ``"auto"`` is Rademacher,
         as ``did``.
+    n : int, optional
+        Units behind ``inf`` when its rows are already cluster sums (default: its rows).
 
     Returns
     -------
@@ -112,7 +123,7 @@ def multiplier_bootstrap(
         The 1 - alpha quantile of max_k |draw_k / sigma_k| (simultaneous band).
     """
     res = bootstrap_draws(
-        inf, draws=draws, cluster=cluster, seed=seed, boot_weights=boot_weights, chunk=chunk
+        inf, draws=draws, cluster=cluster, seed=seed, boot_weights=boot_weights, chunk=chunk, n=n
     )
     sigma = bootstrap_scale(res)
     crit = float(np.quantile(sup_t(res, sigma), 1 - alpha, method="inverted_cdf"))
@@ -127,6 +138,7 @@ def bootstrap_sup_t_test(
     cluster: np.ndarray | None = None,
     seed: int | None = 0,
     boot_weights: BootWeights = "auto",
+    n: int | None = None,
 ) -> tuple[float, float]:
     r"""Joint test that every ``theta`` is zero: the bootstrap sup-t statistic and p-value.
 
@@ -136,7 +148,9 @@ def bootstrap_sup_t_test(
     Unlike a Wald test it needs no inverse of the k x k covariance, which with C clusters has
     rank at most C - 1 and is badly estimated when k is close to C.
     """
-    res = bootstrap_draws(inf, draws=draws, cluster=cluster, seed=seed, boot_weights=boot_weights)
+    res = bootstrap_draws(
+        inf, draws=draws, cluster=cluster, seed=seed, boot_weights=boot_weights, n=n
+    )
     sigma = bootstrap_scale(res)
     ok = sigma > 0
     stat = float(np.max(np.abs(theta[ok] / sigma[ok]))) if ok.any() else 0.0
@@ -188,6 +202,7 @@ def inference(
     seed: int | None,
     boot_weights: BootWeights = "auto",
     df: float | None = None,
+    n: int | None = None,
 ) -> tuple[np.ndarray, float | None, str]:
     """Standard errors, the band's critical value (None: pointwise) and the ``cov_type`` text.
 
@@ -200,12 +215,14 @@ def inference(
     multiplier draws are then close to one cluster's bounded weight distribution (Webb's six
     points reach 1.22 standard deviations), the bootstrap quantile falls below 1.96 and the
     interval is too short; a simultaneous band should never be narrower than the pointwise one.
+    ``n``: the units, when the rows of ``inf`` are not units (cluster sums of a lazy fit).
     """
     where = "clusters" if cluster is not None else "units"
     ref = "" if df is None else f"; t({df:g}) reference (pointwise)"
     if reps:
         se, crit = multiplier_bootstrap(
-            inf, draws=reps, cluster=cluster, alpha=alpha, seed=seed, boot_weights=boot_weights
+            inf, draws=reps, cluster=cluster, alpha=alpha, seed=seed, boot_weights=boot_weights,
+            n=n,
         )
         if df is not None:
             crit = max(crit, float(stats.t.ppf(1 - alpha / 2, df)))
@@ -216,7 +233,7 @@ def inference(
             else f"simultaneous {100 * (1 - alpha):g}% band, no narrower than the t({df:g}) one"
         )
         return se, crit, f"multiplier bootstrap ({reps} {kind} draws over {where}); {band}{ref}"
-    return analytic_se(inf, cluster), None, f"influence function (analytic, over {where}){ref}"
+    return analytic_se(inf, cluster, n), None, f"influence function (analytic, over {where}){ref}"
 
 
 def tidy_table(

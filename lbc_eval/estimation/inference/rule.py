@@ -52,7 +52,7 @@ class Rows:
 def resolve(inference: Inference, fit: WithinFit) -> tuple[str, list[str], list[str]]:
     """``"wild"``, ``"crv1"`` or ``"hc1"`` for this fit, with notes and warning messages."""
     d = fit.design
-    n_dims = d.clusters.shape[1]
+    n_dims = len(d.cluster_names)
     if n_dims == 0:
         if inference == "wild":
             raise EstimationError("inference='wild' needs a cluster variable: pass cluster=...")
@@ -120,7 +120,7 @@ def linear_rows(
         return Rows(table, "HC1", notes, warns, plain)
     G = int(fit.n_clusters or 0)
     names = " and ".join(fit.design.cluster_names)
-    kind = "CRV1" if fit.design.clusters.shape[1] == 1 else "CRV1 two-way"
+    kind = "CRV1" if len(fit.design.cluster_names) == 1 else "CRV1 two-way"
     if method == "crv1":
         return Rows(table, f"{kind} by {names}", notes, warns, plain)
     boots: dict[str, BootTest] = {}

@@ -59,6 +59,7 @@ import numpy as np
 from scipy import stats
 
 from lbc_eval.errors import EstimationError, SpecError
+from lbc_eval.estimation.sweep import closed_form_cross
 from lbc_eval.estimation.within import WithinFit, cluster_sums, nested_in
 
 BootWeights = Literal["auto", "rademacher", "webb", "normal", "mammen"]
@@ -185,6 +186,12 @@ class _Pieces:
     """The (G x G) algebra of one hypothesis; t* is then a function of delta alone."""
 
     def __init__(self, fit: WithinFit, R: np.ndarray, dim: int) -> None:
+        if not hasattr(fit, "Xd"):  # a lazy fit (MomentFit): the same pieces from its sums
+            self.su, self.Hu, self.sq, self.Hq = fit.wild_pieces(R, dim)  # type: ignore[attr-defined]
+            self.ssc = fit.ssc
+            self.se = float(np.sqrt(self.ssc * np.sum(self.su**2)))
+            self.G = len(fit.design.cluster_labels[dim])
+            return
         d = fit.design
         g = d.clusters[:, dim]
         G = len(d.cluster_labels[dim])
@@ -236,10 +243,20 @@ def _cross(
     xc: np.ndarray,
     zs: tuple[np.ndarray, ...],
     nested: bool,
+    *,
+    closed_form: bool = True,
 ) -> list[np.ndarray]:
-    r""":math:`P_{hg} = \sum_{i \in g} z_i [M_D(\ddot X c \odot 1_h)]_i` for each ``z``."""
+    r""":math:`P_{hg} = \sum_{i \in g} z_i [M_D(\ddot X c \odot 1_h)]_i` for each ``z``.
+
+    In closed form (:func:`lbc_eval.estimation.sweep.closed_form_cross`) when the fixed
+    effects other than the largest have few levels (children and terms, schools and years),
+    else (and with ``closed_form=False``) by :math:`G` within transformations."""
     if nested:  # M_D(x 1_h) = x 1_h when every fixed effect lies inside one cluster
         return [np.diag(cluster_sums(g, (xc * z)[:, None], G)[:, 0]) for z in zs]
+    if closed_form:
+        closed = closed_form_cross(fit.design.fe, g, G, xc, zs, fit.design.weights)
+        if closed is not None:
+            return closed
     n = xc.shape[0]
     out = [np.empty((G, G)) for _ in zs]
     step = max(1, min(G, int(1e7 // max(n, 1))))
@@ -271,7 +288,7 @@ def wcr_test(
     ``boot_weights`` and ``seed``; its labels must include every cluster of the fit.
     """
     d = fit.design
-    if not d.clusters.shape[1]:
+    if not d.cluster_names:
         raise EstimationError(
             "the wild cluster bootstrap needs a cluster variable; this fit has none"
         )

@@ -128,13 +128,50 @@ def test_nested_shortcut_equals_the_general_path():
     xc = fit.Xd @ (fit.bread @ np.array([1.0]))
     zs = (fit.resid, xc)
     fast = _cross(fit, g, int(g.max()) + 1, xc, zs, nested=True)
-    slow = _cross(fit, g, int(g.max()) + 1, xc, zs, nested=False)
+    slow = _cross(fit, g, int(g.max()) + 1, xc, zs, nested=False, closed_form=False)
     for a, b in zip(fast, slow, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-9)
     # and with period effects (not nested) the general path is taken and differs
     r2 = fit_fe(df, outcome="y", treatment="x", unit="unit", time="t", cluster="school",
                 inference="crv1")  # fmt: skip
     assert not nested_in(r2.raw.design.fe, r2.raw.design.clusters[:, 0])
+
+
+@pytest.mark.parametrize(
+    ("fes", "weights"),
+    [(["unit", "t"], None), (["unit", "t"], "w"), (["unit"], None), (["t"], None),
+     ([], None), (["unit", "t", "t2"], None), (["unit", "t", "t2"], "w")],
+)  # fmt: skip
+def test_closed_form_cross_products_equal_the_within_transforms(fes, weights):
+    """The closed form of sweep.py (one fixed effect with many levels, the others' Schur
+    complement) against the G within transformations it replaces, on units that change
+    school and period effects that cut across every school, weighted or not."""
+    from lbc_eval.estimation import sweep as cross
+    from lbc_eval.estimation.inference.wild import _cross
+
+    df = _toy(seed=6).assign(t2=lambda d: d["t"] * 7 + d["unit"] % 3)
+    fit = fit_fe(df, outcome="y", treatment="x", controls="z", fixed_effects=fes,
+                 cluster="school", weights=weights, inference="crv1").raw  # fmt: skip
+    g = fit.design.clusters[:, 0]
+    G = int(g.max()) + 1
+    xc = fit.Xd @ (fit.bread @ np.array([1.0, 0.0]))
+    zs = (fit.resid, xc / 3.0)
+    closed = cross.closed_form_cross(fit.design.fe, g, G, xc, zs, fit.design.weights)
+    assert closed is not None
+    loop = _cross(fit, g, G, xc, zs, nested=False, closed_form=False)
+    for a, b in zip(closed, loop, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-9 * np.abs(b).max())
+    # too many small levels: no closed form, and wcr_test falls back to the transforms
+    small = max(1, int(fit.design.fe.max(axis=0).min()))
+    if len(fes) > 1:
+        old = cross.MAX_SMALL_LEVELS
+        try:
+            cross.MAX_SMALL_LEVELS = small - 1
+            assert cross.closed_form_cross(fit.design.fe, g, G, xc, zs) is None
+            fallback = _cross(fit, g, G, xc, zs, nested=False)
+        finally:
+            cross.MAX_SMALL_LEVELS = old
+        np.testing.assert_allclose(fallback[0], loop[0], rtol=0, atol=0)
 
 
 def test_interval_is_the_inverted_test():

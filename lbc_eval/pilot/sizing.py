@@ -6,6 +6,8 @@ from fewer than :data:`MIN_SCHOOLS_R2` schools is too noisy to plan on, so 0 is 
 said). :func:`pilot_plan` gives one row: the assumptions (ICC, R² used, share of children
 reached, effect in SD, alpha, power, children per school), the schools needed, the county's
 own school count and the minimum detectable effect of a pilot that randomises all of them.
+:func:`design_mde` gives the MDE of a randomised design with its inputs, and refuses a design
+above a bound (:func:`lbc_eval.pilot.assign`'s ``max_mde``).
 
 Examples
 --------
@@ -19,11 +21,13 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from lbc_eval.errors import SpecError
 from lbc_eval.pilot.icc import VarianceSplit
 from lbc_eval.pilot.power import mde, solve
+from lbc_eval.pilot.text import bilingual
 
 #: A covariate R² is planned on only when estimated from at least this many schools: with
 #: fewer, the school-level R² (the one that matters when schools are randomised) is too noisy.
@@ -182,3 +186,65 @@ def pilot_plan(
         "mde_all_schools": all_mde,
         "notes": ("；" if zh else "; ").join(notes),
     }
+
+
+def design_mde(
+    icc: Any,
+    n_schools: int,
+    treat_share: float,
+    alpha: float,
+    power: float,
+    max_mde: float | None,
+    allow: bool,
+    notes: list[str],
+) -> dict[str, Any] | None:
+    """The MDE of a school-randomised design of ``n_schools`` with every input it rests on;
+    refuses it above ``max_mde`` unless ``allow`` (then a note in ``notes``).
+
+    ``icc`` is a :class:`~lbc_eval.pilot.icc.VarianceSplit` (planned with
+    :func:`planning_inputs`: R² only from enough schools, children per school its harmonic
+    mean rounded down) or a mapping with ``icc``, ``r2_cluster``, ``r2_individual``,
+    ``children_per_school`` (and ``outcome``). None without ICCs, unless ``max_mde`` is set:
+    then :class:`~lbc_eval.errors.SpecError`.
+    """
+    if icc is None:
+        if max_mde is not None:
+            raise SpecError(
+                "max_mde",
+                bilingual("检查最小可检出效应需要组内相关系数：请传入 icc=icc_from_cohort(...)",
+                          "checking the MDE needs the ICCs: pass icc=icc_from_cohort(cohort, "
+                          "outcome=...)"),
+            )  # fmt: skip
+        return None
+    if isinstance(icc, Mapping):
+        inputs = {k: float(icc.get(k, 0.0)) for k in ("icc", "r2_cluster", "r2_individual")}
+        size = float(icc["children_per_school"])
+        outcome = icc.get("outcome")
+    else:
+        inputs, _ = planning_inputs(icc)
+        size = float(math.floor(icc.cluster_size))
+        outcome = icc.outcome
+    value = float(mde(n_clusters=n_schools, cluster_size=size, treat_share=treat_share,
+                      alpha=alpha, power=power, **inputs))  # fmt: skip
+    row = {"outcome": outcome, "mde": value, "n_schools": n_schools,
+           "children_per_school": size, "treat_share": treat_share, "alpha": alpha,
+           "power": power, **inputs, "max_mde": max_mde}  # fmt: skip
+    if max_mde is not None and value > max_mde:
+        text = (
+            f"本设计的最小可检出效应为 {value:.3f} 个标准差，超过上限 {max_mde:.3f}"
+            f"（{n_schools} 所学校，每校 {size:g} 名儿童，组内相关系数 {inputs['icc']:.3f}，"
+            f"检验效能 {power:.0%}，显著性水平 {alpha:g}）",
+            f"the design's MDE is {value:.3f} SD, above the bound max_mde = {max_mde:.3f} SD "
+            f"({n_schools} schools, {size:g} children per school, ICC {inputs['icc']:.3f}, "
+            f"power {power:.0%}, alpha {alpha:g})",
+        )
+        if not allow:
+            raise SpecError(
+                "max_mde",
+                bilingual(text[0] + "。请增加学校，"
+                          "或设 allow_large_mde=True（--allow-large-mde）。",
+                          text[1] + ": add schools, or pass allow_large_mde=True "
+                          "(--allow-large-mde) to randomise anyway"),
+            )  # fmt: skip
+        notes.append(text[1] + "; randomised anyway (allow_large_mde)")
+    return row

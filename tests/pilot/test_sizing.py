@@ -9,8 +9,8 @@ import pytest
 
 from lbc_eval.errors import SpecError
 from lbc_eval.pilot.icc import icc_from_cohort
-from lbc_eval.pilot.plan import ASSUMPTIONS, MIN_SCHOOLS_R2, pilot_plan, planning_inputs
 from lbc_eval.pilot.power import mde, solve
+from lbc_eval.pilot.sizing import ASSUMPTIONS, MIN_SCHOOLS_R2, pilot_plan, planning_inputs
 
 
 @pytest.fixture(scope="module")

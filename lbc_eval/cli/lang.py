@@ -1,0 +1,57 @@
+"""The language of what ``lbc-eval`` prints: ``--lang zh`` (the default) or ``--lang en``.
+
+Every command takes ``--lang``; errors, progress and summary lines are written from the kit's
+catalogue (:mod:`lbc_eval.data.messages`, codes ``cli.*``), and so are the kit's own errors
+raised below (:class:`~lbc_eval.data.messages.Text` messages). ``run`` and ``brief`` also take
+``both`` (the notebooks and the brief in both languages); their lines are then in Chinese. The
+``--help`` texts are in English.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from lbc_eval.data.messages import Bi, Joined, Text, render, text
+from lbc_eval.errors import SpecError
+
+#: The languages of the commands' messages, the default first.
+LANGS: tuple[str, ...] = ("zh", "en")
+
+
+def add_lang(parser: argparse.ArgumentParser, what: str = "messages") -> None:
+    """Add ``--lang {zh,en}`` (default ``zh``) to a command's parser; ``what`` it sets."""
+    parser.add_argument(
+        "--lang",
+        choices=list(LANGS),
+        default=LANGS[0],
+        help=f"language of the {what}: zh (Chinese, the default) or en",
+    )
+
+
+def lang_of(args: argparse.Namespace | None) -> str:
+    """The language of the messages of a command (``both`` and no ``--lang``: Chinese)."""
+    lang = getattr(args, "lang", None)
+    return lang if lang in LANGS else LANGS[0]
+
+
+def say(args: argparse.Namespace | None, code: str, *, err: bool = False, **params: Any) -> None:
+    """Print message ``code`` in the command's language (on stderr with ``err``)."""
+    print(text(code, lang_of(args), **params), file=sys.stderr if err else sys.stdout, flush=True)
+
+
+def words(args: argparse.Namespace | None, code: str, **params: Any) -> str:
+    """Message ``code`` in the command's language."""
+    return text(code, lang_of(args), **params)
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """An error's message in ``lang``: the kit's catalogue messages in that language, any
+    other message as it is."""
+    shown = (Text, Bi, Joined)
+    if isinstance(exc, SpecError) and isinstance(getattr(exc, "message", None), shown):
+        return f"{exc.field}{'：' if lang == 'zh' else ': '}{render(exc.message, lang)}"
+    if len(exc.args) == 1 and isinstance(exc.args[0], shown):
+        return render(exc.args[0], lang)
+    return str(exc)

@@ -1,0 +1,261 @@
+"""``lbc-eval pilot assign | plan | analyse``: next year's pilot, from randomisation to analysis.
+
+``assign``
+    :func:`lbc_eval.pilot.school_table` of the cohort's baseline term,
+    :func:`lbc_eval.icc_from_cohort` of the outcome (for the MDE) and
+    :func:`lbc_eval.pilot.assign`; writes ``assignment.json``, ``assignment.csv`` and
+    ``balance.csv``.
+``plan``
+    :func:`lbc_eval.pilot.plan` of an assignment folder; writes ``spec.json`` (with its hash)
+    and the plan in Chinese and English (``plan_zh.md/.html/.docx``, ``plan_en.*``).
+``analyse``
+    :func:`lbc_eval.pilot.analyse` of the pilot year's cohort against ``spec.json``; writes
+    ``itt.csv``, ``attrition.csv``, ``deviations.csv`` and ``diagnostics.csv``.
+
+What they print is Chinese by default (``--lang en`` for English).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from lbc_eval.cli.lang import add_lang, lang_of
+
+
+def _say(args: argparse.Namespace, zh: str, en: str) -> None:
+    print(zh if lang_of(args) == "zh" else en, flush=True)
+
+
+def _cohort(data: str | None) -> Any:
+    from lbc_eval.data.cohort import example_cohort, read_cohort
+
+    return example_cohort() if data is None else read_cohort(data)
+
+
+def assign_command(args: argparse.Namespace) -> int:
+    """``lbc-eval pilot assign``: randomise the cohort's schools and write the assignment."""
+    import warnings
+
+    from lbc_eval.pilot import assign, icc_from_cohort, school_table
+
+    cohort = _cohort(args.data)
+    table = school_table(cohort, term=args.term, outcomes=tuple(dict.fromkeys([args.outcome])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        split = icc_from_cohort(cohort, outcome=args.outcome, term=table.attrs["term"])
+    strata = None if args.strata in ("none", "") else args.strata
+    a = assign(
+        table,
+        seed=args.seed,
+        strata=strata,
+        treat_share=args.share,
+        balance_on=args.balance_on,
+        rerandomize=args.rerandomize,
+        icc=split,
+        max_mde=args.max_mde,
+        allow_large_mde=args.allow_large_mde,
+    )
+    path = a.write(args.out)
+    n = a.table["arm"].value_counts()
+    c, t = int(n.get(a.arms[0], 0)), int(n.get(a.arms[1], 0))
+    k = a.table["stratum"].nunique()
+    worst = float(a.balance["std_diff"].abs().max()) if len(a.balance) else 0.0
+    mde = a.power["mde"] if a.power else float("nan")
+    _say(
+        args,
+        f"已随机分配 {len(a.table)} 所学校（{k} 层）：对照组 {c} 所，干预组 {t} 所；种子 {a.seed}",
+        f"randomised {len(a.table)} schools ({k} strata): {c} control, {t} treatment; seed "
+        f"{a.seed}",
+    )
+    if a.rerandomize:
+        r = a.rerandomize
+        _say(
+            args,
+            f"重复随机化：阈值 {r['threshold']:g}，共尝试 {r['tried']:,} 次",
+            f"re-randomised: threshold {r['threshold']:g}, {r['tried']:,} candidates tried",
+        )
+    _say(
+        args,
+        f"最大标准化差异 {worst:.3f}；{args.outcome} 的最小可检出效应 {mde:.3f} 个标准差",
+        f"largest |standardised difference| {worst:.3f}; MDE of {args.outcome} {mde:.3f} SD",
+    )
+    for note in a.notes:
+        _say(args, f"说明：{note}", f"note: {note}")
+    _say(args, f"已写入 {path}", f"wrote {path}")
+    return 0
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    """``lbc-eval pilot plan``: register the analysis of an assignment."""
+    from lbc_eval.pilot import Assignment, icc_from_cohort, plan
+
+    a = Assignment.read(args.assignment)
+    icc = None
+    if not a.power or a.power.get("outcome") != args.outcome:
+        icc = icc_from_cohort(_cohort(args.data), outcome=args.outcome, term=a.baseline_term)
+    spec = plan(
+        a,
+        outcome=args.outcome,
+        effect_of_interest=args.effect,
+        secondary=args.secondary or (),
+        intervention=args.intervention,
+        icc=icc,
+        reps=args.reps,
+        ri_reps=args.ri_reps,
+        multiple_testing=args.method,
+        out=args.out,
+    )
+    out = Path(args.out)
+    _say(
+        args,
+        f"已登记预分析计划，哈希值（SHA-256）：{spec.hash}",
+        f"registered the pre-analysis plan, hash (SHA-256): {spec.hash}",
+    )
+    p = spec.content["power"]
+    _say(
+        args,
+        f"最小可检出效应 {p['mde']:.3f} 个标准差；拟检出 {abs(args.effect):.3f} 时检验效能 "
+        f"{p['power_at_effect']:.0%}",
+        f"MDE {p['mde']:.3f} SD; power {p['power_at_effect']:.0%} at the effect of interest "
+        f"{abs(args.effect):.3f}",
+    )
+    for name in ("spec.json", "plan_zh.docx", "plan_en.docx"):
+        _say(args, f"已写入 {out / name}", f"wrote {out / name}")
+    return 0
+
+
+def analyse_command(args: argparse.Namespace) -> int:
+    """``lbc-eval pilot analyse``: the registered analysis of the pilot year."""
+    import pandas as pd
+
+    from lbc_eval.pilot import analyse
+
+    delivered = pd.read_csv(args.delivered, dtype=str) if args.delivered else None
+    res = analyse(_cohort(args.data), args.spec, registered_hash=args.hash, delivered=delivered)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    res.tidy().to_csv(out / "itt.csv", index=False)
+    res.tables["attrition"].to_csv(out / "attrition.csv", index=False)
+    res.tables["deviations"].to_csv(out / "deviations.csv", index=False)
+    res.diagnostics.to_csv(out / "diagnostics.csv", index=False)
+    for r in res.tidy().itertuples(index=False):
+        _say(
+            args,
+            f"{r.outcome}：意向处理效应 {r.estimate:.3f}（{r.estimate_sd:.3f} 个标准差），"
+            f"95% 置信区间 [{r.conf_low:.3f}, {r.conf_high:.3f}]，随机化推断 p = "
+            f"{r.p_value_ri:.3f}，校正后 p = {r.p_adjusted:.3f}",
+            f"{r.outcome}: ITT {r.estimate:.3f} ({r.estimate_sd:.3f} SD), 95% interval "
+            f"[{r.conf_low:.3f}, {r.conf_high:.3f}], randomisation p = {r.p_value_ri:.3f}, "
+            f"adjusted p = {r.p_adjusted:.3f}",
+        )
+    att = res.diagnostic("attrition")
+    _say(
+        args,
+        f"样本流失：{'符合' if att['passed'] is True else '不符合'}登记的规则（{att['message']}）",
+        f"attrition: {'within' if att['passed'] is True else 'outside'} the registered rule "
+        f"({att['message']})",
+    )
+    dev = res.tables["deviations"]
+    hit = dev[dev["deviation"].fillna(False).astype(bool)]
+    if hit.empty:
+        _say(args, "与登记的计划没有偏离", "no deviation from the registered plan")
+    for r in hit.itertuples(index=False):
+        _say(args, f"偏离：{r.message_zh}", f"deviation: {r.message_en}")
+    _say(
+        args,
+        f"已写入 {out}（itt.csv、attrition.csv、deviations.csv、diagnostics.csv）",
+        f"wrote itt.csv, attrition.csv, deviations.csv, diagnostics.csv to {out}",
+    )
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``pilot`` and its sub-commands ``assign``, ``plan``, ``analyse``."""
+    pilot = sub.add_parser(
+        "pilot",
+        help="randomise next year's pilot, register its analysis, analyse it as registered",
+        description="Next year's pilot: assign schools to arms, register the pre-analysis\n"
+        "plan (with its hash), and analyse the pilot year exactly as registered.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    steps = pilot.add_subparsers(
+        title="steps", dest="step", required=True, metavar="{assign,plan,analyse}"
+    )
+    a = steps.add_parser(
+        "assign",
+        help="randomise the schools of a cohort's baseline term",
+        description="Randomise the cohort's schools within strata, with a balance table;\n"
+        "re-randomise until balance holds with --rerandomize; refuse a design whose MDE\n"
+        "exceeds --max-mde unless --allow-large-mde.\n\n"
+        "example:\n  lbc-eval pilot assign --seed 2025 --rerandomize 0.2 --out pilot/assignment",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    a.add_argument("--data", metavar="DIR", help="cohort folder (default: the shipped one)")
+    a.add_argument("--seed", type=int, required=True, help="the assignment's seed")
+    a.add_argument("--out", required=True, metavar="DIR", help="folder for the assignment")
+    a.add_argument("--strata", default="township", help="column to stratify on, or none")
+    a.add_argument("--share", type=float, default=0.5, help="share of schools treated")
+    a.add_argument("--balance-on", nargs="+", metavar="COL", help="school-level covariates")
+    a.add_argument(
+        "--rerandomize",
+        type=float,
+        metavar="T",
+        help="re-randomise until every |standardised difference| <= T",
+    )
+    a.add_argument("--max-mde", type=float, metavar="X", help="refuse an MDE above X SD")
+    a.add_argument("--allow-large-mde", action="store_true", help="randomise even so")
+    a.add_argument("--outcome", default="sdq_total", help="outcome of the MDE (sdq_total)")
+    a.add_argument("--term", help="baseline term (default: the cohort's last)")
+    add_lang(a)
+    a.set_defaults(run=assign_command)
+    p = steps.add_parser(
+        "plan",
+        help="register the pre-analysis plan of an assignment",
+        description="Write spec.json (the machine-readable plan and its SHA-256) and the plan\n"
+        "in Chinese and English (Markdown, HTML, Word).\n\n"
+        "example:\n  lbc-eval pilot plan --assignment pilot/assignment --outcome sdq_total "
+        "--effect 0.2 --out pilot/plan",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--assignment", required=True, metavar="DIR", help="from pilot assign")
+    p.add_argument("--outcome", default="sdq_total", help="primary outcome")
+    p.add_argument("--effect", type=float, required=True, help="effect of interest (SD)")
+    p.add_argument("--secondary", nargs="+", metavar="OUTCOME", help="secondary outcomes")
+    p.add_argument(
+        "--intervention",
+        default=None,
+        help="pairing, counselling, family_guidance, publicity, or a text",
+    )
+    p.add_argument(
+        "--method", choices=["holm", "romano-wolf"], default="holm", help="family-wise adjustment"
+    )
+    p.add_argument("--reps", type=int, default=9999, help="wild bootstrap draws")
+    p.add_argument("--ri-reps", type=int, default=2000, help="randomisation-inference draws")
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        help="cohort for the ICCs when the assignment has no MDE of the outcome",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the plan")
+    add_lang(p)
+    p.set_defaults(run=plan_command)
+    z = steps.add_parser(
+        "analyse",
+        help="analyse the pilot year exactly as registered",
+        description="Run the registered analysis on the pilot year's cohort: ITT with strata\n"
+        "fixed effects and the baseline outcome, randomisation-inference p-values beside the\n"
+        "cluster-robust and wild-bootstrap ones, the family-wise adjustment, attrition by arm\n"
+        "and every deviation from the plan.\n\n"
+        "example:\n  lbc-eval pilot analyse --data ~/lbc/2025 --spec pilot/plan/spec.json "
+        "--out pilot/result",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    z.add_argument("--data", metavar="DIR", help="the pilot year's cohort folder")
+    z.add_argument("--spec", required=True, metavar="FILE", help="spec.json (or its folder)")
+    z.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    z.add_argument("--hash", help="the hash published at registration")
+    z.add_argument("--delivered", metavar="CSV", help="school_id,arm actually delivered")
+    add_lang(z)
+    z.set_defaults(run=analyse_command)

@@ -1,0 +1,125 @@
+"""What ``lbc-eval`` prints, Chinese and English side by side (:mod:`lbc_eval.data.messages`).
+
+Errors, progress and summary lines of the commands (``--lang zh``, the default, or
+``--lang en``). The commands' ``--help`` texts are in English.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- every command --------------------------------------------------------------------------
+    "cli.error": ("{prog}：错误：{message}", "{prog}: error: {message}"),
+    "cli.interrupted": ("{prog}：已中断", "{prog}: interrupted"),
+    "cli.wrote": ("已写入 {path}", "wrote {path}"),
+    # --- synth ----------------------------------------------------------------------------------
+    "cli.knob_form": (
+        "{text} 不是“参数=值”的形式，例如 n_children=300",
+        "{text} is not of the form KNOB=VALUE, e.g. n_children=300",
+    ),
+    "cli.seed_in_set": (
+        "请用 --seed N 给出种子，不要用 --set",
+        "give the seed with --seed N, not with --set",
+    ),
+    "cli.unknown_knob_close": ("未知参数；是不是 {close}？", "unknown knob; did you mean {close}?"),
+    "cli.unknown_knob": ("未知参数；可用的参数有 {knobs}", "unknown knob; the knobs are {knobs}"),
+    "cli.knob_values": (
+        "{raw} 有 {count} 个值；请给出 {wanted} 个用逗号分隔的数字（依次为父亲外出、母亲外出、"
+        "父母均外出），例如 {example}",
+        "{raw} has {count} value(s); give {wanted} comma-separated numbers (father, mother, "
+        "both), e.g. {example}",
+    ),
+    "cli.not_a_number": ("{raw} 不是数字", "{raw} is not a number"),
+    "cli.not_whole": ("{raw} 必须是整数", "{raw} must be a whole number"),
+    "cli.messy_is_out": (
+        "{messy} 就是队列文件夹本身；请另给一个文件夹，或不给（默认：{default}）",
+        "{messy} is the cohort folder itself; give another folder or none (default: {default})",
+    ),
+    "cli.out_not_folder": ("{out} 已经存在且不是文件夹", "{out} exists and is not a folder"),
+    "cli.out_not_cohort": (
+        "{out} 不是空文件夹，其中也没有队列；请选择一个空的或新的文件夹",
+        "{out} is not empty and holds no cohort; choose an empty or new folder",
+    ),
+    "cli.exits": ("离开学籍记录：", "exits: "),
+    "cli.synth_cohort": ("队列：      {out}（{format}）", "cohort:       {out} ({format})"),
+    "cli.synth_files": (
+        "学校文件：  {folder}（{files} 个文件）",
+        "school files: {folder} ({files} files)",
+    ),
+    "cli.synth_stale": (
+        "注意：{folder} 是之前运行留下的，与本队列不对应",
+        "note: {folder} is left from an earlier run; it does not match this cohort",
+    ),
+    "cli.synth_took": (
+        "用时 {total} 秒（模拟 {simulate} 秒，写入 {write} 秒{files}）",
+        "took {total} s (simulate {simulate} s, write {write} s{files})",
+    ),
+    "cli.synth_took_files": ("，学校文件 {seconds} 秒", ", school files {seconds} s"),
+    "cli.synth_reproduce": ("复现命令：  {command}", "reproduce:    {command}"),
+    # --- ingest and template --------------------------------------------------------------------
+    "cli.not_pairs": (
+        "{value} 不是 FILE=VALUE（文件=值）的形式（也可以只给一个值，用于所有文件）",
+        "{value} is not FILE=VALUE (or one VALUE for every file)",
+    ),
+    "cli.seed_or_key": (
+        "--synthetic-seed 和 --key-file 只能给出一个",
+        "give either --synthetic-seed or --key-file",
+    ),
+    "cli.key_in_out": (
+        "密钥不能放在输出文件夹中",
+        "the key must not be kept inside the output folder",
+    ),
+    "cli.create_key_file": (
+        "请用 --key-file PATH 指定新密钥文件的位置",
+        "name the new key file with --key-file PATH",
+    ),
+    "cli.create_key_over_cohort": (
+        "{out} 中的队列是用指纹为 {fingerprint} 的密钥生成的；新密钥会给每名儿童一个新的化名。"
+        "请使用原来的密钥；如确需新密钥，请加 --new-key",
+        "{out} holds a cohort made with the key of fingerprint {fingerprint}; a new key gives "
+        "every child a new pseudonym. Use that key, or add --new-key if a new key is intended",
+    ),
+    "cli.synthetic_key": (
+        "注意：使用合成数据种子 {seed} 的公开密钥：仅限合成数据",
+        "note: the public key of synthetic seed {seed}: synthetic data only",
+    ),
+    "cli.created_key": (
+        "已创建密钥文件 {path}（权限 600）：请妥善保管，放在代码仓库之外；下次使用同一密钥会得到"
+        "相同的化名",
+        "created key file {path} (mode 600): keep it safe and outside the repository; the same "
+        "key gives the same pseudonyms next time",
+    ),
+    "cli.key_from_env": ("使用环境变量 ${env} 中的密钥", "using the key in ${env}"),
+    "cli.new_key": (
+        "注意：--new-key：指纹为 {fingerprint} 的密钥会生成新的化名",
+        "note: --new-key: the key of fingerprint {fingerprint} gives new pseudonyms",
+    ),
+    "cli.ingest_written": (
+        "已写入 {out}：队列（{format}）、quarantine.csv、warnings.csv、report.csv、report.txt、"
+        "manifest.json",
+        "written to {out}: cohort ({format}), quarantine.csv, warnings.csv, report.csv, "
+        "report.txt, manifest.json",
+    ),
+    "cli.ingest_failed": (
+        "错误：{files} 个文件未能读取，行数相符：{adds_up}（见 report.txt 和 quarantine.csv）",
+        "error: {files} file(s) not read, rows add up: {adds_up} (see report.txt and "
+        "quarantine.csv)",
+    ),
+    # --- run, brief and scan --------------------------------------------------------------------
+    "cli.unsafe_outputs": (
+        "输出中有可能识别儿童的值（已在上面列出并隐藏）；请勿共享。请修正笔记本或数据后重新运行",
+        "the outputs hold values that may identify a child (listed above, masked); do not share "
+        "them. Fix the notebook or the data, then run again",
+    ),
+    "cli.scanned": (
+        "已扫描 {files} 个输出文件：没有发现可识别儿童的信息",
+        "scanned {files} output file(s): nothing that identifies a child",
+    ),
+    "cli.brief_rendering": ("简报（{lang}）：正在生成……", "brief ({lang}): rendering ..."),
+    "cli.ran": (
+        "已运行 {notebooks} 个笔记本，用时 {seconds} 秒；输出在 {out}",
+        "ran {notebooks} notebook(s) in {seconds} s; outputs in {out}",
+    ),
+    "cli.seconds": ("{seconds} 秒", "{seconds} s"),
+    "cli.brief": ("简报：{path}", "brief: {path}"),
+    "cli.brief_word": ("简报（Word）：{path}", "brief (Word): {path}"),
+}
