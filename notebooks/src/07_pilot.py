@@ -154,13 +154,13 @@ if cohort.truth is not None:
 # %% [markdown] tags=["zh"]
 # ## 说明
 #
-# - 只有 12 所学校时，即使最好的设计也只能检出较大的效应（见上面的最小可检出效应）；全县学校越多，试点越能回答“有没有效果”。所需学校数见笔记本 5《明年工作计划的证据》的试点规模表。
+# - 学校越少，即使最好的设计也只能检出越大的效应（本队列的学校数和最小可检出效应见上面的分配与登记结果）；全县学校越多，试点越能回答“有没有效果”。所需学校数见笔记本 5《明年工作计划的证据》的试点规模表。
 # - 随机化推断的 p 值和区间不依赖大样本近似，并尊重重复随机化；学校较少时，CRV1 和自助法的区间偏窄（见 `tests/pilot/test_loop.py` 的覆盖率检验）。
 # - 命令行：`lbc-eval pilot assign`、`lbc-eval pilot plan`、`lbc-eval pilot analyse`。
 
 # %% [markdown] tags=["en"]
 # ## Notes
 #
-# - With only 12 schools even the best design detects only large effects (see the MDE above); the more of the county's schools a pilot randomises, the better it can tell whether a measure works. The schools each pilot needs are in the pilot-size table of notebook 5 (the work plan).
+# - The fewer the schools, the larger the smallest effect even the best design can detect (this cohort's number of schools and its MDE are in the assignment and registration above); the more of the county's schools a pilot randomises, the better it can tell whether a measure works. The schools each pilot needs are in the pilot-size table of notebook 5 (the work plan).
 # - Randomisation-inference p-values and intervals need no large-sample approximation and respect the re-randomisation; with few schools the CRV1 and bootstrap intervals are too narrow (see the coverage check in `tests/pilot/test_loop.py`).
 # - On the command line: `lbc-eval pilot assign`, `lbc-eval pilot plan`, `lbc-eval pilot analyse`.
