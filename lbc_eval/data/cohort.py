@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lbc_eval._version import __version__
-from lbc_eval.data import checks, codebook
+from lbc_eval.data import checks, codebook, footers
 from lbc_eval.data.codebook import CODEBOOK_VERSION, Table, conform
 from lbc_eval.data.resources import example_path
 from lbc_eval.data.terms import PATTERN as TERM_PATTERN
@@ -358,24 +358,7 @@ def read_cohort(
         return lazy.open_cohort(path, engine, columns=columns, terms=terms, validate=validate,
                                 connection=connection, make=Cohort)  # type: ignore[arg-type]  # fmt: skip
     path = Path(path)
-    meta_path = path / "cohort.json"
-    if not meta_path.exists():
-        raise CohortFormatError(
-            f"{path} holds no cohort.json; make one with `lbc-eval synth --out {path}` or "
-            f"`lbc-eval ingest ... --out {path}`"
-        )
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise CohortFormatError(f"{meta_path} is not valid JSON ({e.__class__.__name__})") from e
-    if not isinstance(meta, dict):
-        raise CohortFormatError(f"{meta_path} does not hold a JSON object")
-    major = str(meta.get("codebook_version", "0")).split(".")[0]
-    if major != CODEBOOK_VERSION.split(".")[0]:
-        raise CohortFormatError(
-            f"{path} was written with codebook {meta.get('codebook_version')}, this kit reads "
-            f"{CODEBOOK_VERSION}; regenerate it with this version"
-        )
+    meta = footers.read_meta(path)
     problems: list[checks.Problem] = checks.check_meta(meta) if validate else []
     file_problems: dict[str, list[checks.Problem]] = {}
     segments: list[checks.Segment]

@@ -10,6 +10,7 @@ row-level rules of :mod:`lbc_eval.data.checks` are not run (see :mod:`lbc_eval.d
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lbc_eval.data import checks, codebook
+from lbc_eval.data.codebook import CODEBOOK_VERSION
 from lbc_eval.data.terms import PATTERN as TERM_PATTERN
 from lbc_eval.data.terms import ordered_terms
 from lbc_eval.errors import CohortFormatError
@@ -124,3 +126,27 @@ def _plain(t: pa.DataType) -> str:
     if pa.types.is_boolean(t):
         return "true/false"
     return str(t)
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """``cohort.json`` of the folder; :class:`CohortFormatError` when absent, unreadable or of
+    another codebook major version."""
+    meta_path = path / "cohort.json"
+    if not meta_path.exists():
+        raise CohortFormatError(
+            f"{path} holds no cohort.json; make one with `lbc-eval synth --out {path}` or "
+            f"`lbc-eval ingest ... --out {path}`"
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise CohortFormatError(f"{meta_path} is not valid JSON ({e.__class__.__name__})") from e
+    if not isinstance(meta, dict):
+        raise CohortFormatError(f"{meta_path} does not hold a JSON object")
+    major = str(meta.get("codebook_version", "0")).split(".")[0]
+    if major != CODEBOOK_VERSION.split(".")[0]:
+        raise CohortFormatError(
+            f"{path} was written with codebook {meta.get('codebook_version')}, this kit reads "
+            f"{CODEBOOK_VERSION}; regenerate it with this version"
+        )
+    return meta

@@ -56,7 +56,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from lbc_eval.data import checks, codebook, footers
-from lbc_eval.data.codebook import CODEBOOK_VERSION
 from lbc_eval.data.terms import ordered_terms
 from lbc_eval.errors import CohortFormatError, SpecError
 
@@ -290,7 +289,7 @@ def open_cohort(
     if engine not in ENGINES:
         raise SpecError("engine", f"got {engine!r}; allowed: 'pandas', 'duckdb', 'spark'")
     path = Path(path)
-    meta = read_meta(path)
+    meta = footers.read_meta(path)
     if meta.get("storage") == "csv":
         raise CohortFormatError(
             f"{path} is stored as CSV; a lazy cohort reads Parquet. Read it with "
@@ -332,30 +331,6 @@ def open_cohort(
         connection=con,
         _make=make,
     )
-
-
-def read_meta(path: Path) -> dict[str, Any]:
-    """``cohort.json`` of the folder; :class:`CohortFormatError` when absent, unreadable or of
-    another codebook major version."""
-    meta_path = path / "cohort.json"
-    if not meta_path.exists():
-        raise CohortFormatError(
-            f"{path} holds no cohort.json; make one with `lbc-eval synth --out {path}` or "
-            f"`lbc-eval ingest ... --out {path}`"
-        )
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise CohortFormatError(f"{meta_path} is not valid JSON ({e.__class__.__name__})") from e
-    if not isinstance(meta, dict):
-        raise CohortFormatError(f"{meta_path} does not hold a JSON object")
-    major = str(meta.get("codebook_version", "0")).split(".")[0]
-    if major != CODEBOOK_VERSION.split(".")[0]:
-        raise CohortFormatError(
-            f"{path} was written with codebook {meta.get('codebook_version')}, this kit reads "
-            f"{CODEBOOK_VERSION}; regenerate it with this version"
-        )
-    return meta
 
 
 def _read_panel(con: Any, kind: str, path: Path, parts: dict[str, list[Path]]) -> ir.Table:

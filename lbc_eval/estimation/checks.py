@@ -46,3 +46,41 @@ def check_columns(data: Any, roles: Mapping[str, Columns | None]) -> None:
 
 def _is_ibis_table(data: Any) -> bool:
     return type(data).__module__.startswith("ibis.") and hasattr(data, "schema")
+
+
+def fe_arguments(
+    data: Any,
+    *,
+    outcome: str,
+    treatment: Columns,
+    unit: Columns | None,
+    time: Columns | None,
+    fixed_effects: Columns | None,
+    cluster: Columns | None,
+    controls: Columns | None,
+    weights: str | None,
+    inference: str,
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The checked arguments of ``fit_fe`` (in memory or lazy): ``(treatments, controls,
+    fixed effects, clusters)``; clusters default to the unit. (``boot_weights`` is checked
+    by the caller, against :data:`~lbc_eval.estimation.inference.wild.BOOT_WEIGHTS`.)"""
+    treatments, ctrl = as_list(treatment), as_list(controls)
+    fes = [*as_list(unit), *as_list(time), *as_list(fixed_effects)]
+    clusters = as_list(cluster) if cluster is not None else as_list(unit)
+    check_option("inference", inference, ("auto", "crv1", "wild"))
+    if not treatments:
+        raise EstimationError("name at least one treatment column")
+    if len(clusters) > 2:
+        raise SpecError("cluster", f"at most two cluster variables, got {clusters}")
+    check_columns(
+        data,
+        {
+            "outcome": outcome,
+            "treatment": treatments,
+            "control": ctrl,
+            "fixed-effect": fes,
+            "cluster": clusters,
+            "weights": weights,
+        },
+    )
+    return treatments, ctrl, fes, clusters

@@ -23,9 +23,8 @@ from lbc_eval.errors import (
     EstimationError,
     MissingDataError,
     NoVariationError,
-    SpecError,
 )
-from lbc_eval.estimation.checks import Columns, as_list, check_columns, check_option
+from lbc_eval.estimation.checks import Columns, check_option, fe_arguments
 from lbc_eval.estimation.fe_lazy import fit_fe_lazy, lazy_table
 from lbc_eval.estimation.inference.rule import BootOptions, Inference, linear_rows
 from lbc_eval.estimation.inference.wild import BOOT_WEIGHTS, BootWeights
@@ -367,26 +366,12 @@ def fit_fe(
                            weights=weights, inference=inference, alpha=alpha, reps=reps,
                            boot_weights=boot_weights, seed=seed,
                            drop_singletons=drop_singletons)  # fmt: skip
-    treatments, ctrl = as_list(treatment), as_list(controls)
-    fes = [*as_list(unit), *as_list(time), *as_list(fixed_effects)]
-    clusters = as_list(cluster) if cluster is not None else as_list(unit)
-    check_option("inference", inference, ("auto", "crv1", "wild"))
-    check_option("boot_weights", boot_weights, ("auto", *BOOT_WEIGHTS))
-    if not treatments:
-        raise EstimationError("name at least one treatment column")
-    if len(clusters) > 2:
-        raise SpecError("cluster", f"at most two cluster variables, got {clusters}")
-    check_columns(
-        data,
-        {
-            "outcome": outcome,
-            "treatment": treatments,
-            "control": ctrl,
-            "fixed-effect": fes,
-            "cluster": clusters,
-            "weights": weights,
-        },
+    treatments, ctrl, fes, clusters = fe_arguments(
+        data, outcome=outcome, treatment=treatment, unit=unit, time=time,
+        fixed_effects=fixed_effects, cluster=cluster, controls=controls, weights=weights,
+        inference=inference,
     )
+    check_option("boot_weights", boot_weights, ("auto", *BOOT_WEIGHTS))
     X, kinds = regressors(data, treatments, ctrl)
     check_outcome(data, outcome)
     check_treatment_varies(X.loc[data[outcome].notna()], treatments)

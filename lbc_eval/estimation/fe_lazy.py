@@ -39,9 +39,8 @@ from lbc_eval.errors import (
     MissingDataError,
     NoVariationError,
     OutOfCoreError,
-    SpecError,
 )
-from lbc_eval.estimation.checks import Columns, as_list, check_columns, check_option
+from lbc_eval.estimation.checks import Columns, check_option, fe_arguments
 from lbc_eval.estimation.inference.rule import BootOptions, Inference, linear_rows
 from lbc_eval.estimation.inference.wild import BOOT_WEIGHTS, BootWeights
 from lbc_eval.estimation.moments import MomentFit, fit_moments
@@ -294,26 +293,12 @@ def fit_fe_lazy(
     :class:`~lbc_eval.estimation.results.Result` (``raw`` a
     :class:`~lbc_eval.estimation.moments.MomentFit`)."""
     table = lazy_table(data)
-    treatments, ctrl = as_list(treatment), as_list(controls)
-    fes = [*as_list(unit), *as_list(time), *as_list(fixed_effects)]
-    clusters = as_list(cluster) if cluster is not None else as_list(unit)
-    check_option("inference", inference, ("auto", "crv1", "wild"))
-    check_option("boot_weights", boot_weights, ("auto", *BOOT_WEIGHTS))
-    if not treatments:
-        raise EstimationError("name at least one treatment column")
-    if len(clusters) > 2:
-        raise SpecError("cluster", f"at most two cluster variables, got {clusters}")
-    check_columns(
-        table,
-        {
-            "outcome": outcome,
-            "treatment": treatments,
-            "control": ctrl,
-            "fixed-effect": fes,
-            "cluster": clusters,
-            "weights": weights,
-        },
+    treatments, ctrl, fes, clusters = fe_arguments(
+        table, outcome=outcome, treatment=treatment, unit=unit, time=time,
+        fixed_effects=fixed_effects, cluster=cluster, controls=controls, weights=weights,
+        inference=inference,
     )
+    check_option("boot_weights", boot_weights, ("auto", *BOOT_WEIGHTS))
     X, kinds = regressors(table, treatments, ctrl)
     m, notes, warns = lazy_design(
         table, outcome=outcome, X=X, fixed_effects=fes, cluster=clusters, weights=weights,
