@@ -13,8 +13,8 @@ import argparse
 import sys
 from typing import Any
 
-from lbc_eval.data.messages import Bi, Joined, Text, render, text
-from lbc_eval.errors import SpecError
+from lbc_eval.data.messages import Bi, Joined, Text, render, text, translate
+from lbc_eval.errors import LbcEvalError, SpecError
 
 #: The languages of the commands' messages, the default first.
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -47,11 +47,19 @@ def words(args: argparse.Namespace | None, code: str, **params: Any) -> str:
 
 
 def error_text(exc: BaseException, lang: str) -> str:
-    """An error's message in ``lang``: the kit's catalogue messages in that language, any
-    other message as it is."""
+    """An error's message in ``lang``: the kit's catalogue messages in that language; an
+    English sentence of the kit's functions (a :class:`~lbc_eval.errors.SpecError`'s message,
+    or another error of the kit) read back and written in ``lang``
+    (:func:`lbc_eval.data.messages.translate`); any other message as it is."""
     shown = (Text, Bi, Joined)
-    if isinstance(exc, SpecError) and isinstance(getattr(exc, "message", None), shown):
-        return f"{exc.field}{'：' if lang == 'zh' else ': '}{render(exc.message, lang)}"
+    if isinstance(exc, SpecError):
+        message = getattr(exc, "message", None)
+        if isinstance(message, shown):
+            return f"{exc.field}{'：' if lang == 'zh' else ': '}{render(message, lang)}"
+        if isinstance(message, str) and lang != "en":
+            return f"{exc.field}：{translate(message, lang)}"
     if len(exc.args) == 1 and isinstance(exc.args[0], shown):
         return render(exc.args[0], lang)
+    if isinstance(exc, LbcEvalError) and not isinstance(exc, SpecError) and lang != "en":
+        return translate(str(exc), lang)
     return str(exc)

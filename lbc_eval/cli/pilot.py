@@ -21,11 +21,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lbc_eval.cli.lang import add_lang, lang_of
+from lbc_eval.cli.lang import add_lang, lang_of, say
 
 
-def _say(args: argparse.Namespace, zh: str, en: str) -> None:
-    print(zh if lang_of(args) == "zh" else en, flush=True)
+def _note(args: argparse.Namespace, sentence: str) -> None:
+    """A note of the pilot's functions (written in English below the report layer), in the
+    command's language (:func:`lbc_eval.data.messages.translate`)."""
+    from lbc_eval.data.messages import translate
+
+    say(args, "cli.pilot_note", note=translate(sentence, lang_of(args)))
 
 
 def _cohort(data: str | None) -> Any:
@@ -46,44 +50,35 @@ def assign_command(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore")
         split = icc_from_cohort(cohort, outcome=args.outcome, term=table.attrs["term"])
     strata = None if args.strata in ("none", "") else args.strata
-    a = assign(
-        table,
-        seed=args.seed,
-        strata=strata,
-        treat_share=args.share,
-        balance_on=args.balance_on,
-        rerandomize=args.rerandomize,
-        icc=split,
-        max_mde=args.max_mde,
-        allow_large_mde=args.allow_large_mde,
-    )
+    with warnings.catch_warnings(record=True) as caught:  # said below, in the command's language
+        warnings.simplefilter("always")
+        a = assign(
+            table,
+            seed=args.seed,
+            strata=strata,
+            treat_share=args.share,
+            balance_on=args.balance_on,
+            rerandomize=args.rerandomize,
+            icc=split,
+            max_mde=args.max_mde,
+            allow_large_mde=args.allow_large_mde,
+        )
     path = a.write(args.out)
     n = a.table["arm"].value_counts()
     c, t = int(n.get(a.arms[0], 0)), int(n.get(a.arms[1], 0))
     k = a.table["stratum"].nunique()
     worst = float(a.balance["std_diff"].abs().max()) if len(a.balance) else 0.0
     mde = a.power["mde"] if a.power else float("nan")
-    _say(
-        args,
-        f"已随机分配 {len(a.table)} 所学校（{k} 层）：对照组 {c} 所，干预组 {t} 所；种子 {a.seed}",
-        f"randomised {len(a.table)} schools ({k} strata): {c} control, {t} treatment; seed "
-        f"{a.seed}",
-    )
+    say(args, "cli.pilot_assigned", schools=len(a.table), strata=k, control=c, treated=t,
+        seed=a.seed)  # fmt: skip
     if a.rerandomize:
         r = a.rerandomize
-        _say(
-            args,
-            f"重复随机化：阈值 {r['threshold']:g}，共尝试 {r['tried']:,} 次",
-            f"re-randomised: threshold {r['threshold']:g}, {r['tried']:,} candidates tried",
-        )
-    _say(
-        args,
-        f"最大标准化差异 {worst:.3f}；{args.outcome} 的最小可检出效应 {mde:.3f} 个标准差",
-        f"largest |standardised difference| {worst:.3f}; MDE of {args.outcome} {mde:.3f} SD",
-    )
-    for note in a.notes:
-        _say(args, f"说明：{note}", f"note: {note}")
-    _say(args, f"已写入 {path}", f"wrote {path}")
+        say(args, "cli.pilot_rerandomised", threshold=f"{r['threshold']:g}",
+            tried=f"{r['tried']:,}")  # fmt: skip
+    say(args, "cli.pilot_balance", worst=f"{worst:.3f}", outcome=args.outcome, mde=f"{mde:.3f}")
+    for note in dict.fromkeys([*a.notes, *(str(w.message) for w in caught)]):
+        _note(args, note)
+    say(args, "cli.wrote", path=path)
     return 0
 
 
@@ -108,21 +103,12 @@ def plan_command(args: argparse.Namespace) -> int:
         out=args.out,
     )
     out = Path(args.out)
-    _say(
-        args,
-        f"已登记预分析计划，哈希值（SHA-256）：{spec.hash}",
-        f"registered the pre-analysis plan, hash (SHA-256): {spec.hash}",
-    )
+    say(args, "cli.pilot_registered", hash=spec.hash)
     p = spec.content["power"]
-    _say(
-        args,
-        f"最小可检出效应 {p['mde']:.3f} 个标准差；拟检出 {abs(args.effect):.3f} 时检验效能 "
-        f"{p['power_at_effect']:.0%}",
-        f"MDE {p['mde']:.3f} SD; power {p['power_at_effect']:.0%} at the effect of interest "
-        f"{abs(args.effect):.3f}",
-    )
+    say(args, "cli.pilot_power", mde=f"{p['mde']:.3f}", effect=f"{abs(args.effect):.3f}",
+        power=f"{p['power_at_effect']:.0%}")  # fmt: skip
     for name in ("spec.json", "plan_zh.docx", "plan_en.docx"):
-        _say(args, f"已写入 {out / name}", f"wrote {out / name}")
+        say(args, "cli.wrote", path=out / name)
     return 0
 
 
@@ -130,6 +116,7 @@ def analyse_command(args: argparse.Namespace) -> int:
     """``lbc-eval pilot analyse``: the registered analysis of the pilot year."""
     import pandas as pd
 
+    from lbc_eval.data.messages import COMMA, join, translate
     from lbc_eval.pilot import analyse
 
     delivered = pd.read_csv(args.delivered, dtype=str) if args.delivered else None
@@ -141,33 +128,25 @@ def analyse_command(args: argparse.Namespace) -> int:
     res.tables["deviations"].to_csv(out / "deviations.csv", index=False)
     res.diagnostics.to_csv(out / "diagnostics.csv", index=False)
     for r in res.tidy().itertuples(index=False):
-        _say(
-            args,
-            f"{r.outcome}：意向处理效应 {r.estimate:.3f}（{r.estimate_sd:.3f} 个标准差），"
-            f"95% 置信区间 [{r.conf_low:.3f}, {r.conf_high:.3f}]，随机化推断 p = "
-            f"{r.p_value_ri:.3f}，校正后 p = {r.p_adjusted:.3f}",
-            f"{r.outcome}: ITT {r.estimate:.3f} ({r.estimate_sd:.3f} SD), 95% interval "
-            f"[{r.conf_low:.3f}, {r.conf_high:.3f}], randomisation p = {r.p_value_ri:.3f}, "
-            f"adjusted p = {r.p_adjusted:.3f}",
-        )
+        say(args, "cli.pilot_itt", outcome=r.outcome, estimate=f"{r.estimate:.3f}",
+            sd=f"{r.estimate_sd:.3f}", low=f"{r.conf_low:.3f}", high=f"{r.conf_high:.3f}",
+            p=f"{r.p_value_ri:.3f}", p_adjusted=f"{r.p_adjusted:.3f}")  # fmt: skip
     att = res.diagnostic("attrition")
-    _say(
-        args,
-        f"样本流失：{'符合' if att['passed'] is True else '不符合'}登记的规则（{att['message']}）",
-        f"attrition: {'within' if att['passed'] is True else 'outside'} the registered rule "
-        f"({att['message']})",
-    )
+    message = translate(str(att["message"]), lang_of(args))
+    if pd.isna(att["passed"]):
+        say(args, "cli.pilot_note", note=message)
+    else:
+        rule = "within" if bool(att["passed"]) else "outside"
+        say(args, f"cli.pilot_attrition_{rule}", message=message)
     dev = res.tables["deviations"]
     hit = dev[dev["deviation"].fillna(False).astype(bool)]
     if hit.empty:
-        _say(args, "与登记的计划没有偏离", "no deviation from the registered plan")
+        say(args, "cli.pilot_no_deviation")
     for r in hit.itertuples(index=False):
-        _say(args, f"偏离：{r.message_zh}", f"deviation: {r.message_en}")
-    _say(
-        args,
-        f"已写入 {out}（itt.csv、attrition.csv、deviations.csv、diagnostics.csv）",
-        f"wrote itt.csv, attrition.csv, deviations.csv, diagnostics.csv to {out}",
-    )
+        say(args, "cli.pilot_deviation",
+            message=r.message_en if lang_of(args) == "en" else r.message_zh)  # fmt: skip
+    files = join(["itt.csv", "attrition.csv", "deviations.csv", "diagnostics.csv"], COMMA)
+    say(args, "cli.pilot_wrote", out=out, files=files)
     return 0
 
 

@@ -122,4 +122,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.seconds": ("{seconds} 秒", "{seconds} s"),
     "cli.brief": ("简报：{path}", "brief: {path}"),
     "cli.brief_word": ("简报（Word）：{path}", "brief (Word): {path}"),
+    # --- pilot ----------------------------------------------------------------------------------
+    "cli.pilot_assigned": (
+        "已随机分配 {schools} 所学校（{strata} 层）：对照组 {control} 所，干预组 {treated} 所；"
+        "种子 {seed}",
+        "randomised {schools} schools ({strata} strata): {control} control, {treated} "
+        "treatment; seed {seed}",
+    ),
+    "cli.pilot_rerandomised": (
+        "重复随机化：阈值 {threshold}，共尝试 {tried} 次",
+        "re-randomised: threshold {threshold}, {tried} candidates tried",
+    ),
+    "cli.pilot_balance": (
+        "最大标准化差异 {worst}；{outcome:label}的最小可检出效应 {mde} 个标准差",
+        "largest |standardised difference| {worst}; MDE of {outcome:label} {mde} SD",
+    ),
+    "cli.pilot_note": ("说明：{note}", "note: {note}"),
+    "cli.pilot_registered": (
+        "已登记预分析计划，哈希值（SHA-256）：{hash}",
+        "registered the pre-analysis plan, hash (SHA-256): {hash}",
+    ),
+    "cli.pilot_power": (
+        "最小可检出效应 {mde} 个标准差；拟检出 {effect} 时检验效能 {power}",
+        "MDE {mde} SD; power {power} at the effect of interest {effect}",
+    ),
+    "cli.pilot_itt": (
+        "{outcome:label}：意向处理效应 {estimate}（{sd} 个标准差），95% 置信区间 [{low}, {high}]，"
+        "随机化推断 p = {p}，校正后 p = {p_adjusted}",
+        "{outcome:label}: ITT {estimate} ({sd} SD), 95% interval [{low}, {high}], "
+        "randomisation p = {p}, adjusted p = {p_adjusted}",
+    ),
+    "cli.pilot_attrition_within": (
+        "样本流失：符合登记的规则（{message}）",
+        "attrition: within the registered rule ({message})",
+    ),
+    "cli.pilot_attrition_outside": (
+        "样本流失：不符合登记的规则（{message}）",
+        "attrition: outside the registered rule ({message})",
+    ),
+    "cli.pilot_no_deviation": ("与登记的计划没有偏离", "no deviation from the registered plan"),
+    "cli.pilot_deviation": ("偏离：{message}", "deviation: {message}"),
+    "cli.pilot_wrote": ("已写入 {out}（{files}）", "wrote {files} to {out}"),
 }

@@ -458,4 +458,211 @@ NOTES: dict[str, tuple[str, str]] = {
         "two-way fixed effects: biased under staggered adoption with dynamic or heterogeneous "
         "effects; shown for contrast",
     ),
+    # --- the pilot's assignment (lbc_eval.pilot.assign, lbc_eval.pilot.sizing) ------------------
+    "pilot_merged": ("合并了学校过少的层：{merged}", "merged strata: {merged}"),
+    "pilot_few_assignments": (
+        "该随机化程序大约只能产生 {distinct} 种不同的分配：随机化推断的 p 值难以低于 {floor}，"
+        "因此试点的主要检验在 {alpha} 的水平上可能永远无法拒绝原假设；"
+        "请增加学校或放宽重复随机化的阈值",
+        "the procedure makes only about {distinct} different assignments: the randomisation "
+        "p-value cannot fall much below {floor}, so the pilot's primary test may never reject "
+        "at {alpha}; add schools or loosen the re-randomisation threshold",
+    ),
+    "pilot_balance_missing": (
+        "{column:label}在 {schools} 所学校缺失：以其他学校的均值代替（仅用于平衡检验）",
+        "{column} missing for {schools} school(s): set to the mean of the others (for balance "
+        "only)",
+    ),
+    "pilot_large_mde": (
+        "本设计的最小可检出效应为 {mde} 个标准差，超过上限 {bound}（{schools} 所学校，每校 "
+        "{size} 名儿童，组内相关系数 {icc}，检验效能 {power}，显著性水平 {alpha}）；"
+        "仍按 allow_large_mde 进行了随机分配",
+        "the design's MDE is {mde} SD, above the bound max_mde = {bound} SD ({schools} schools, "
+        "{size} children per school, ICC {icc}, power {power}, alpha {alpha}); randomised anyway "
+        "(allow_large_mde)",
+    ),
+    "pilot_attrition": (
+        "样本流失率总体为 {overall}（上限 {max_overall}），"
+        "干预组减对照组为 {diff}（上限 ±{max_diff}）",
+        "attrition {overall} overall (at most {max_overall}), treatment minus control {diff} "
+        "(at most ±{max_diff})",
+    ),
+    "pilot_attrition_none": (
+        "未计算样本流失：没有基线学期、学生编号或结果变量列",
+        "not computed: no baseline term, no student_id or no outcome column",
+    ),
+    # --- the pilot's errors (lbc_eval.pilot) ------------------------------------------------------
+    # What the pilot's functions say when an argument is refused (SpecError, EstimationError);
+    # the command line writes them in its --lang (lbc_eval.cli.lang.error_text).
+    "pilot_not_one_of": (
+        "{value} 不是可选的值（可选：{allowed}）",
+        "{value} is not one of {allowed}",
+    ),
+    "pilot_not_among": ("{values} 不是可选的值（可选：{allowed}）", "{values} not among {allowed}"),
+    "pilot_need_school_table": (
+        "需要一张含 school_id 列的学校表（可用 pilot.school_table 生成）",
+        "need a table with a school_id column (pilot.school_table)",
+    ),
+    "pilot_arms": (
+        "须为两个不同的组名（先对照组，后干预组），而不是 {arms}",
+        "two different names (control, treatment), not {arms}",
+    ),
+    "pilot_seed": ("须为不小于 0 的整数，而不是 {seed}", "a whole number >= 0, not {seed}"),
+    "pilot_threshold": (
+        "重复随机化的阈值须为正数，而不是 {threshold}",
+        "a positive threshold, not {threshold}",
+    ),
+    "pilot_duplicate_schools": (
+        "有 {count} 个学校代码重复出现；每所学校只能占一行",
+        "{count} school_id(s) appear twice; one row a school",
+    ),
+    "pilot_balance_unknown": (
+        "balance_on：学校表中没有列 {columns}；学校表的列有：{has}",
+        "balance_on: no column(s) {columns} in the school table; it has {has}",
+    ),
+    "pilot_balance_empty": (
+        "{column} 在所有学校都缺失或不是数值；请把它从平衡协变量中去掉",
+        "{column} is missing or not a number for every school; leave it out",
+    ),
+    "pilot_open_unit": (
+        "须在 0 与 1 之间（不含端点），而不是 {value}",
+        "must be strictly between 0 and 1, not {value}",
+    ),
+    "pilot_below_one": ("须不小于 0 且小于 1，而不是 {value}", "must be in [0, 1), not {value}"),
+    "pilot_up_to_one": (
+        "须大于 0 且不超过 1，而不是 {value}",
+        "must be in (0, 1], not {value}",
+    ),
+    "pilot_share": (
+        "须为 0 与 1 之间的比例，而不是 {value}",
+        "a share between 0 and 1, not {value}",
+    ),
+    "pilot_positive": ("须为正数，而不是 {value}", "must be positive, not {value}"),
+    "pilot_not_negative": ("须不小于 0，而不是 {value}", "must be 0 or more, not {value}"),
+    "pilot_icc_sum": (
+        "icc 与 icc_top 之和须小于 1（儿童个体之间也必须有差异）",
+        "icc + icc_top must be below 1 (children must vary too)",
+    ),
+    "pilot_size_not_used": (
+        "不适用于 {design} 设计（该设计使用 {sizes}）",
+        "does not apply to the {design} design (it uses {sizes})",
+    ),
+    "pilot_size_missing": (
+        "{design} 设计需要给出 {sizes}；缺少 {name}",
+        "the {design} design needs {sizes}; {name} is missing",
+    ),
+    "pilot_individual_icc": (
+        "按个体随机分配的设计不涉及组内相关系数；请将其保持为 0",
+        "an individually randomised design has no ICC; leave it at 0",
+    ),
+    "pilot_no_third_level": (
+        "cluster2 设计只有两个层级，没有第三个层级；请改用 design='cluster3'",
+        "the cluster2 design has no third level; use design='cluster3'",
+    ),
+    "pilot_no_df": (
+        "自由度只剩 {df}（随机分配的单位数 - 协变量个数 - 2）；请增加随机分配的单位",
+        "leaves {df} degrees of freedom (randomised units - covariates - 2); randomise more units",
+    ),
+    "pilot_solve_one": (
+        "effect、power、{sizes} 中须恰好有一个为 None，即要求解的量（{design} 设计）；"
+        "现在为 None 的是：{missing}",
+        "exactly one of effect, power, {sizes} must be None (the {design} design); missing: "
+        "{missing}",
+    ),
+    "pilot_solve_none": (
+        "effect、power、{sizes} 中须恰好有一个为 None，即要求解的量（{design} 设计）；"
+        "现在没有一个为 None",
+        "exactly one of effect, power, {sizes} must be None (the {design} design); missing: none",
+    ),
+    "pilot_zero_effect": (
+        "效应为 0 无法检出；请给出一个正的效应",
+        "an effect of 0 cannot be detected; give a positive effect",
+    ),
+    "pilot_size_too_large": (
+        "即使 {unknown} 达到 {max_size}，最小可检出效应仍为 {mde} 个标准差，高于效应 {effect} "
+        "个标准差；请改为在另一个层级上增加单位",
+        "even {max_size} {unknown} give an MDE of {mde} SD, above the effect {effect} SD; add "
+        "units at another level instead",
+    ),
+    "pilot_acceptable_draws": (
+        "在 {tried} 个候选分配中只有 {have} 个满足阈值（需要 {reps} 个）：重复随机化的阈值 "
+        "{threshold} 能接受的分配太少；请放宽阈值或减少平衡协变量",
+        "only {have} of {reps} acceptable draws in {tried} candidates: the threshold "
+        "{threshold} accepts too few assignments",
+    ),
+    "pilot_effect_of_interest": (
+        "须为不等于 0 的效应（以结局指标的标准差为单位）",
+        "a non-zero effect in SD of the outcome",
+    ),
+    "pilot_multiple_testing": (
+        "须为 'holm' 或 'romano-wolf'，而不是 {value}",
+        "'holm' or 'romano-wolf', not {value}",
+    ),
+    "pilot_ri_reps": (
+        "随机化推断至少需要抽取 99 次，而不是 {value}",
+        "at least 99 randomisation draws, not {value}",
+    ),
+    "pilot_baseline_term": (
+        "请写明基线学期（例如 '2024-2'）",
+        "name the baseline term (e.g. '2024-2')",
+    ),
+    "pilot_follow_up_term": (
+        "随访学期 {follow} 不在基线学期 {baseline} 之后",
+        "{follow} is not after the baseline term {baseline}",
+    ),
+    "pilot_finite_effect": (
+        "须为有限的效应值（以标准差为单位），而不是 {value}",
+        "a finite effect in SD, not {value}",
+    ),
+    "pilot_assignment_term": (
+        "该分配基于 {term} 学期的数据抽取，但该县的基线学期是 {baseline}",
+        "drawn on term {term}, but the county's baseline is {baseline}",
+    ),
+    "pilot_analyse_data": (
+        "analyse 需要一个队列（Cohort）或面板数据表（DataFrame）",
+        "analyse needs a Cohort or a panel DataFrame",
+    ),
+    "pilot_panel_columns": (
+        "面板数据须有 term 和 school_id 两列",
+        "the panel needs term and school_id columns",
+    ),
+    "pilot_icc_design": (
+        "design 须为 individual、cluster2 或 cluster3，而不是 {design}",
+        "design must be individual, cluster2 or cluster3, not {design}",
+    ),
+    "pilot_icc_columns": (
+        "icc_from_cohort：数据中没有列 {columns}",
+        "icc_from_cohort: no column(s) {columns} in data",
+    ),
+    "pilot_icc_outcome_missing": (
+        "icc_from_cohort：{outcome:label}在所有行都缺失",
+        "icc_from_cohort: {outcome} is missing in every row",
+    ),
+    "pilot_icc_no_child": (
+        "icc_from_cohort：{term} 学期没有哪个儿童同时有{outcome:label}和全部控制变量"
+        "（{controls:labels}）的数据；请换一个学期",
+        "icc_from_cohort: no child in term {term} has {outcome} and all of {controls}; choose "
+        "another term",
+    ),
+    "pilot_icc_no_child_plain": (
+        "icc_from_cohort：{term} 学期没有哪个儿童有{outcome:label}的数据；请换一个学期",
+        "icc_from_cohort: no child in term {term} has {outcome} and all of no controls; choose "
+        "another term",
+    ),
+    "pilot_school_table_columns": (
+        "school_table：面板数据中没有列 {columns}",
+        "school_table: no column(s) {columns} in the panel",
+    ),
+    "pilot_school_table_outcomes": (
+        "school_table：{values} 不是可选的结局指标（可选：{allowed}）",
+        "school_table: {values} not among {allowed}",
+    ),
+    "pilot_school_table_no_term": (
+        "school_table：面板数据中没有学期",
+        "school_table: the panel has no term",
+    ),
+    "pilot_school_table_term": (
+        "school_table：面板数据中没有 {term} 学期（现有学期：{terms}）",
+        "school_table: term {term} is not in the panel (terms: {terms})",
+    ),
 }

@@ -384,14 +384,15 @@ def docx(bl: list[Block], target: str | Path, *, title: str, lang: str = "zh") -
             head, rows = blk[1], blk[2]
             table = doc.add_table(rows=1 + len(rows), cols=len(head))
             table.style = "Table Grid"
-            for j, h in enumerate(head):
-                cell = table.cell(0, j)
+            # Row by row: ``table.cell(i, j)`` rebuilds the whole grid on every call, which is
+            # quadratic in a province's 2,000-school table.
+            grid = table.rows
+            for cell, h in zip(grid[0].cells, head, strict=True):
                 cell.text = ""
-                run = cell.paragraphs[0].add_run(str(h))
-                run.bold = True
-            for i, r in enumerate(rows, start=1):
-                for j, x in enumerate(r):
-                    table.cell(i, j).text = str(x)
+                cell.paragraphs[0].add_run(str(h)).bold = True
+            for row, r in zip(grid[1:], rows, strict=True):
+                for cell, x in zip(row.cells, r, strict=True):
+                    cell.text = str(x)
             doc.add_paragraph()
     target = Path(target)
     doc.save(str(target))

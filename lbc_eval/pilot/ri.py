@@ -147,21 +147,34 @@ def parts(
     x = np.asarray(x, dtype=float).reshape(len(y), -1)
     k = np.asarray(stratum, dtype=np.int64)
     K, m = int(k.max()) + 1, x.shape[1]
-    W = np.concatenate([np.eye(K)[k[school]], x], axis=1)
-    G = np.linalg.pinv(W.T @ W)
-    resid = y - W @ (G @ (W.T @ y))
+    # W = [stratum dummies, x] is never formed (children x (K + m) is gigabytes on a province's
+    # 400 strata): W'W and W'y are stratum sums, and W b = b_k[stratum] + x b_x.
+    ks = k[school]
+    by_stratum = _sums(ks, x, K)
+    WW = np.zeros((K + m, K + m))
+    WW[:K, :K] = np.diag(np.bincount(ks, minlength=K).astype(float))
+    WW[:K, K:], WW[K:, :K], WW[K:, K:] = by_stratum, by_stratum.T, x.T @ x
+    G = np.linalg.pinv(WW)
+    b = G @ np.concatenate([np.bincount(ks, weights=y, minlength=K), x.T @ y])
+    resid = y - b[:K][ks] - x @ b[K:]
     n = np.bincount(school, minlength=n_schools).astype(float)
-    S1 = np.zeros((n_schools, m))
-    S2 = np.zeros((n_schools, m, m))
-    T = np.zeros((n_schools, m))
-    np.add.at(S1, school, x)
-    np.add.at(S2, school, x[:, :, None] * x[:, None, :])
-    np.add.at(T, school, resid[:, None] * x)
+    S1 = _sums(school, x, n_schools)
+    S2 = _sums(school, (x[:, :, None] * x[:, None, :]).reshape(len(y), m * m), n_schools)
+    S2 = S2.reshape(n_schools, m, m)
+    T = _sums(school, resid[:, None] * x, n_schools)
     clusters, N = int((n > 0).sum()), len(y)
-    k_used = int(np.unique(k[school]).size)  # stratum effects counted, as fit_fe counts them
+    k_used = int(np.unique(ks).size)  # stratum effects counted, as fit_fe counts them
     ssc = clusters / (clusters - 1) * (N - 1) / (N - 1 - m - k_used)
     a = np.bincount(school, weights=resid, minlength=n_schools)
     return Parts(n=n, a=a, S1=S1, S2=S2, T=T, k=k, G=G, ssc=ssc)
+
+
+def _sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Column sums of ``values`` (rows x c) by ``index`` (0 .. size-1): size x c."""
+    out = np.zeros((size, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(index, weights=values[:, j], minlength=size)
+    return out
 
 
 def p_value(observed: float, draws: np.ndarray) -> float:

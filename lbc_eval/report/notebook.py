@@ -92,6 +92,10 @@ def load(data: str | Path | None = None, *, columns: Sequence[str] | None = None
     return cohort
 
 
+#: How :func:`progress` begins its lines, by language (``lbc-eval run`` looks for them).
+PROGRESS = {"zh": "进行中：", "en": "running: "}
+
+
 def progress(lang: str = "zh") -> Callable[[str], None]:
     """A ``progress`` callback for a notebook's long steps: prints ``进行中：LINE``
     (``running: LINE``) at once, so that a reader, and ``lbc-eval run`` while it waits, can
@@ -101,7 +105,7 @@ def progress(lang: str = "zh") -> Callable[[str], None]:
     labels.check_lang(lang)
 
     def say(line: str) -> None:
-        print(text(lang, f"进行中：{line}", f"running: {line}"), flush=True)
+        print(text(lang, PROGRESS["zh"] + line, PROGRESS["en"] + line), flush=True)
 
     return say
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -46,6 +47,7 @@ def test_assign_plan_analyse(folders, capsys):
                  "--hash", spec.hash, "--out", str(r)]) == 0  # fmt: skip
     out = capsys.readouterr().out
     assert "意向处理效应" in out and "与登记的计划没有偏离" in out
+    assert "样本流失：" in out and "样本流失率总体为" in out  # the rule's sentence in Chinese
     itt = pd.read_csv(r / "itt.csv")
     expected = pilot.analyse(year, spec).tidy()
     assert itt["estimate"].tolist() == pytest.approx(expected["estimate"].tolist())
@@ -70,6 +72,20 @@ def test_a_too_large_mde_is_refused(folders, capsys):
     assert code == 2
     assert "超过上限 0.050" in err and "max_mde = 0.050" in err
     assert not (root / "refused" / "assignment.json").exists()
+
+
+def test_the_assignments_notes_are_printed_in_chinese(folders, capsys):
+    root, _ = folders
+    # the shipped cohort's 12 schools: re-randomised at 0.25, they allow only a few assignments
+    code = main(["pilot", "assign", "--seed", "1", "--max-mde", "0.05", "--allow-large-mde",
+                 "--rerandomize", "0.25", "--out", str(root / "noted")])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0 and not err  # the warning is a note in the command's language
+    notes = [ln for ln in out.splitlines() if ln.startswith("说明：")]
+    assert any("超过上限 0.050" in n for n in notes)  # the MDE above its bound
+    assert any("种不同的分配" in n for n in notes)  # few distinct assignments
+    for note in notes:  # no English sentence is left, only the option's name
+        assert not re.search(r"[A-Za-z]{3,}", note.replace("allow_large_mde", "")), note
 
 
 def test_bad_strata_and_a_missing_assignment(folders, capsys):

@@ -210,6 +210,38 @@ def test_progress_names_each_notebook_and_beats_while_it_runs(tmp_path, monkeypa
     assert all(has_cjk(ln) == (lang != "en") for ln in lines)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_heartbeat_repeats_the_running_cells_last_progress_line_and_nothing_else(lang):
+    import contextlib
+    import io
+
+    from lbc_eval.data.messages import render
+    from lbc_eval.report.notebook import progress
+
+    said: list[str] = []
+    say = progress(lang)
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        say("wild bootstrap, 999 draws")
+        say("Callaway-Sant'Anna")
+    cells = [
+        nbformat.v4.new_markdown_cell("# Q1"),
+        nbformat.v4.new_code_cell("fit()"),
+    ]
+    cells[1].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="school S-17: 12 children\n"),
+        nbformat.v4.new_output("stream", name="stdout", text=buffer.getvalue()),
+        nbformat.v4.new_output("stream", name="stdout", text="an ordinary line\n"),
+    ]
+    beat = run_module._Heartbeat(said.append, "nb", lang)
+    beat.on_cell(1, cells)
+    step = render(beat._step(), lang)
+    assert step.endswith("Callaway-Sant'Anna")
+    assert "wild bootstrap" not in step and "S-17" not in step and "ordinary" not in step
+    beat.on_cell(0, cells)  # a cell that printed no progress line adds nothing
+    assert beat._step() == ""
+
+
 def tiny_notebook(folder, code="print('language', LANG)"):
     """A numbered notebook with the kit's parameters that imports nothing heavy."""
     nb = nbformat.v4.new_notebook()
