@@ -56,8 +56,9 @@ def error_text(exc: BaseException, lang: str) -> str:
         message = getattr(exc, "message", None)
         if isinstance(message, shown):
             return f"{exc.field}{'：' if lang == 'zh' else ': '}{render(message, lang)}"
-        if isinstance(message, str) and lang != "en":
-            return f"{exc.field}：{translate(message, lang)}"
+        said = translate(message, lang) if isinstance(message, str) and lang != "en" else None
+        if said is not None and said != message:  # read back: in the catalogue's Chinese
+            return f"{exc.field}：{said}"
     if len(exc.args) == 1 and isinstance(exc.args[0], shown):
         return render(exc.args[0], lang)
     if isinstance(exc, LbcEvalError) and not isinstance(exc, SpecError) and lang != "en":

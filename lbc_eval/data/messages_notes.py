@@ -151,10 +151,11 @@ NOTES: dict[str, tuple[str, str]] = {
     ),
     "iv_not_computed": ("未计算工具变量检验：{why}", "supply-IV check not computed: {why}"),
     "iv_rows": (
-        "ame：儿童内部两阶段最小二乘（2SLS）估计的平滑曲线平均边际效应，曲线基函数以供给预测的"
-        "帮扶次数的基函数为工具变量（供给为同一{cluster:unit}同一学期其他已结对儿童的留一平均帮扶"
-        "次数；第一阶段 F = {f}）；slope_iv：线性 2SLS 斜率（曲线各处斜率的供给加权平均，曲线弯曲"
-        "时不等于平均边际效应）；按{cluster:unit}聚类的 CRV1，p 值和置信区间基于 t({df}) 分布"
+        "平均边际效应：儿童内部两阶段最小二乘（2SLS）估计的平滑曲线平均边际效应，"
+        "曲线基函数以供给预测的帮扶次数的基函数为工具变量（供给为同一{cluster:unit}同一学期其他已结对儿童的留一平均帮扶"
+        "次数；第一阶段 F = {f}）；工具变量线性斜率：线性 2SLS 斜率（曲线各处斜率的供给加权平均，"
+        "曲线弯曲时不等于平均边际效应）；按{cluster:unit}聚类的 CRV1，"
+        "p 值和置信区间基于 t({df}) 分布"
         "（2SLS 不用野自助法）；{obs} 个观测",
         "ame: AME of the smooth curve by 2SLS within children, its basis instrumented by the "
         "basis of the dose predicted by the supply (the leave-one-out mean dose of the other "
@@ -164,10 +165,11 @@ NOTES: dict[str, tuple[str, str]] = {
         "bootstrap for 2SLS); {obs} obs",
     ),
     "iv_rows_few": (
-        "ame：儿童内部两阶段最小二乘（2SLS）估计的平滑曲线平均边际效应，曲线基函数以供给预测的"
-        "帮扶次数的基函数为工具变量（供给为同一{cluster:unit}同一学期其他已结对儿童的留一平均帮扶"
-        "次数；第一阶段 F = {f}）；slope_iv：线性 2SLS 斜率（曲线各处斜率的供给加权平均，曲线弯曲"
-        "时不等于平均边际效应）；按{cluster:unit}聚类的 CRV1，p 值和置信区间基于 t({df}) 分布"
+        "平均边际效应：儿童内部两阶段最小二乘（2SLS）估计的平滑曲线平均边际效应，"
+        "曲线基函数以供给预测的帮扶次数的基函数为工具变量（供给为同一{cluster:unit}同一学期其他已结对儿童的留一平均帮扶"
+        "次数；第一阶段 F = {f}）；工具变量线性斜率：线性 2SLS 斜率（曲线各处斜率的供给加权平均，"
+        "曲线弯曲时不等于平均边际效应）；按{cluster:unit}聚类的 CRV1，"
+        "p 值和置信区间基于 t({df}) 分布"
         "（2SLS 不用野自助法）：只有 {clusters} 个聚类，区间可能偏窄；{obs} 个观测",
         "ame: AME of the smooth curve by 2SLS within children, its basis instrumented by the "
         "basis of the dose predicted by the supply (the leave-one-out mean dose of the other "

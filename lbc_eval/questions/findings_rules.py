@@ -207,7 +207,10 @@ def rules_table(sd: Mapping[str, float], *, lang: str = "en") -> pd.DataFrame:
         rows.append(
             {
                 "question": q,
-                "measure": measure,
+                "measure": " / ".join(
+                    labels.value_label("measure", m, "zh" if zh else "en")
+                    for m in measure.split(" / ")
+                ),
                 "outcome": name_zh if zh else name_en,
                 "better": ("越低越好" if better < 0 else "越高越好")
                 if zh

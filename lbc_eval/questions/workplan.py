@@ -26,6 +26,7 @@ import pandas as pd
 
 from lbc_eval.data import labels
 from lbc_eval.data.cohort import Cohort
+from lbc_eval.data.messages import Bi
 from lbc_eval.errors import FewClustersWarning
 from lbc_eval.questions import findings as _findings
 from lbc_eval.questions.findings import CHECKS_ZH, VERDICT_LABELS
@@ -101,12 +102,18 @@ class Evidence:
         return _findings.findings_table(self, pilots=[pilot_size(self, a) for a in PLAUSIBLE])
 
 
+def _step(step: str, outcome: str, step_en: str | None = None) -> Bi:
+    """A progress line: the step and the outcome by its label, in both languages."""
+    zh, en = labels.label(outcome, "zh"), labels.label(outcome, "en")
+    return Bi(f"{step}：{zh}", f"{step_en or step}: {en}")
+
+
 def evidence(
     data: Cohort,
     *,
     seed: int = 0,
     reps: int = 999,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[Bi], None] | None = None,
 ) -> Evidence:
     """Run the estimates the work plan needs on a cohort.
 
@@ -119,8 +126,11 @@ def evidence(
     reps : int
         The wild bootstraps' draws (Q3 keeps its own default: 999 over destinations).
     progress : callable, optional
-        Called with a line (``Q1 sdq_total``, ``Q2 math``, ``Q3 moved``, ``audits``,
-        ``ICC sdq_total``, ``ICC math``) as each step starts: on a province they take minutes.
+        Called with a line as each step starts (on a province they take minutes): a
+        :class:`~lbc_eval.data.messages.Bi` naming the question and the outcome by its label
+        (``Q1：SDQ 困难总分`` / ``Q1: SDQ total``; ``str()`` gives the Chinese), the
+        scholarship audit, then the ICC of each outcome. :func:`lbc_eval.report.notebook.progress`
+        writes it in the notebook's language.
 
     Returns
     -------
@@ -141,18 +151,18 @@ def evidence(
     say = progress or (lambda line: None)
     with warnings.catch_warnings():  # the results' notes say how few clusters changed inference
         warnings.simplefilter("ignore", FewClustersWarning)
-        say("Q1 sdq_total")
+        say(_step("Q1", "sdq_total"))
         dose = fit_dose_response(cohort, outcome="sdq_total", seed=seed, reps=reps)
         shape = _findings.curvature(dose, seed=seed, reps=reps)
         # the plan reads the results' rows and tables: a province's fits take gigabytes
         dose = dose.without_fits()
-        say("Q2 math")
+        say(_step("Q2", "math"))
         training = fit_training(
             cohort, outcome="math", seed=seed, reps=reps, multilevel=None
         ).without_fits()
-    say("Q3 moved")
+    say(_step("Q3", "moved"))
     fitted = fit_policy(cohort, outcome="moved", seed=seed)
-    say("audits")
+    say(Bi("助学金核查", "scholarship audit"))
     rule = scholarships(panel, basis="recipients")
     short = rule[rule["meets_rule"].eq(False).fillna(False)]
     short = short.sort_values("shortfall", ascending=False, kind="stable").reset_index(drop=True)
@@ -161,7 +171,7 @@ def evidence(
     years = academic_year(list(cohort.terms))
     icc = {}
     for o in ("sdq_total", "math"):
-        say(f"ICC {o}")
+        say(_step("组内相关系数", o, "ICC"))
         icc[o] = icc_from_cohort(cohort, outcome=o)
     return Evidence(
         cohort_label=repr(cohort),

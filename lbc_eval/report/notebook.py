@@ -96,7 +96,7 @@ def load(data: str | Path | None = None, *, columns: Sequence[str] | None = None
 PROGRESS = {"zh": "进行中：", "en": "running: "}
 
 
-def progress(lang: str = "zh") -> Callable[[str], None]:
+def progress(lang: str = "zh") -> Callable[[object], None]:
     """A ``progress`` callback for a notebook's long steps: prints ``进行中：LINE``
     (``running: LINE``) at once, so that a reader, and ``lbc-eval run`` while it waits, can
     see which step a notebook is in. The lines hold no times, so stored outputs stay the same
@@ -104,8 +104,9 @@ def progress(lang: str = "zh") -> Callable[[str], None]:
     (:func:`lbc_eval.questions.workplan.evidence`) or call it before a step."""
     labels.check_lang(lang)
 
-    def say(line: str) -> None:
-        print(text(lang, PROGRESS["zh"] + line, PROGRESS["en"] + line), flush=True)
+    def say(line: object) -> None:
+        zh, en = messages.render(line, "zh"), messages.render(line, "en")
+        print(text(lang, PROGRESS["zh"] + zh, PROGRESS["en"] + en), flush=True)
 
     return say
 

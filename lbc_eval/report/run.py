@@ -278,18 +278,24 @@ def _kernel_options(private: Path) -> dict[str, Any]:
     process can subscribe to its output socket). With CurveZMQ (pyzmq built with libsodium,
     jupyter_client 8.10+, a kernelspec that declares it) the manager encrypts the connection;
     otherwise the kernel uses Unix sockets in ``private``, a folder only this user can open.
-    On Windows, which has neither, the kernel's own log is kept to errors.
+    On Windows, which has neither, only the kernel's own log is kept quiet (below).
     """
     import sys
 
     from traitlets.config import Config
 
+    # The kernel's own log stays off the user's screen: a cell's error reaches the run as the
+    # cell's error, a dead kernel as papermill's; what else ipykernel logs is noise, such as
+    # "KeyboardInterrupt caught in kernel" when the interrupt jupyter_client sends before every
+    # shutdown meets a kernel still busy on a loaded machine.
+    quiet = ["--IPKernelApp.log_level=CRITICAL"]
     if _curve_available():
-        return {"config": Config({"KernelManager": {"transport_encryption": "required"}})}
-    if sys.platform == "win32":
-        return {"extra_arguments": ["--IPKernelApp.log_level=ERROR"]}
-    ipc = {"transport": "ipc", "ip": str(private / "kernel")}
-    return {"config": Config({"KernelManager": ipc})}
+        manager: dict[str, Any] = {"transport_encryption": "required"}
+    elif sys.platform == "win32":
+        return {"extra_arguments": quiet}
+    else:
+        manager = {"transport": "ipc", "ip": str(private / "kernel")}
+    return {"config": Config({"KernelManager": manager}), "extra_arguments": quiet}
 
 
 def _curve_available() -> bool:

@@ -319,7 +319,8 @@ def test_error_text_writes_a_pilot_error_in_the_language_asked():
         "0.05 能接受的分配太少；请放宽阈值或减少平衡协变量"
     )
     assert error_text(exc, "en") == f"rerandomize: {exc.message}"
-    assert error_text(SpecError("x", "something new"), "zh") == "x：something new"
+    # a sentence the catalogue does not know is shown as the error writes it
+    assert error_text(SpecError("x", "something new"), "zh") == "x: something new"
     assert error_text(EstimationError("school_table: the panel has no term"), "zh") == (
         "school_table：面板数据中没有学期"
     )

@@ -234,7 +234,12 @@ def test_rules_table_states_each_sesoi_and_its_basis():
     assert t["sesoi"].tolist() == pytest.approx([0.12, 0.10, 2.0])
     assert t["better"].tolist() == ["lower", "higher", "higher"]
     assert t["basis"].str.len().gt(20).all()
-    assert "最小有意义效应" in F.rules_table({"sdq_total": 6.0}, lang="zh").columns
+    zh = F.rules_table({"sdq_total": 6.0}, lang="zh")
+    assert "最小有意义效应" in zh.columns
+    # the measures by their labels, in the table's language, never by their codes
+    assert zh["估计量"].tolist() == ["平均边际效应（每多一次帮扶）", "受训教师比例（0 → 1）",
+                                  "简单 ATT / 动态总体效应"]  # fmt: skip
+    assert t["measure"].iloc[0] == "average marginal effect (per contact)"
 
 
 # --- synthetic cohorts with known effects ---------------------------------------------------

@@ -157,12 +157,19 @@ def test_evidence_reports_its_steps_and_the_same_evidence(small_ev):
     """``progress`` gets one line as each step starts, in order; the evidence is unchanged."""
     import warnings
 
+    from lbc_eval.data.messages import render
     from tests.conftest import cohort_for
     from tests.questions.test_findings import REPS
 
-    lines: list[str] = []
+    lines: list[object] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ev = workplan.evidence(cohort_for("small", 11), reps=REPS, progress=lines.append)
-    assert lines == ["Q1 sdq_total", "Q2 math", "Q3 moved", "audits", "ICC sdq_total", "ICC math"]
+    sdq, moved = "SDQ total difficulties", "Moved to live with parents (cumulative)"
+    assert [render(x, "en") for x in lines] == [
+        f"Q1: {sdq}", "Q2: Math score", f"Q3: {moved}", "scholarship audit", f"ICC: {sdq}",
+        "ICC: Math score",
+    ]
+    assert [render(x, "zh") for x in lines][-2:] == ["组内相关系数：SDQ困难总分",
+                                                     "组内相关系数：数学成绩"]  # fmt: skip
     pd.testing.assert_frame_equal(ev.findings(), small_ev.findings())

@@ -226,9 +226,17 @@ def test_load_some_columns_gives_them_as_a_full_read_does():
 
 
 def test_progress_prints_a_line_at_once_in_the_notebook_language(capsys):
-    notebook.progress("zh")("Q1 sdq_total")
-    notebook.progress("en")("Q1 sdq_total")
-    assert capsys.readouterr().out == "进行中：Q1 sdq_total\nrunning: Q1 sdq_total\n"
+    from lbc_eval.questions.workplan import _step
+
+    notebook.progress("zh")("Q1 step")
+    notebook.progress("en")("Q1 step")
+    assert capsys.readouterr().out == "进行中：Q1 step\nrunning: Q1 step\n"
+    # the work plan's steps name the outcome by its label, in the notebook's language
+    notebook.progress("zh")(_step("Q1", "sdq_total"))
+    notebook.progress("en")(_step("Q1", "sdq_total"))
+    zh, en = capsys.readouterr().out.splitlines()
+    assert zh == "进行中：Q1：SDQ困难总分" and en.startswith("running: Q1: SDQ")
+    assert "sdq_total" not in zh + en
     with pytest.raises(ValueError):
         notebook.progress("fr")
 
