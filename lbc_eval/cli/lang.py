@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import Any
 
-from lbc_eval.data.messages import Bi, Joined, Text, render, text, translate
+from lbc_eval.data.messages import Bi, Joined, Pair, Text, render, text, translate
 from lbc_eval.errors import LbcEvalError, SpecError
 
 #: The languages of the commands' messages, the default first.
@@ -51,7 +51,7 @@ def error_text(exc: BaseException, lang: str) -> str:
     English sentence of the kit's functions (a :class:`~lbc_eval.errors.SpecError`'s message,
     or another error of the kit) read back and written in ``lang``
     (:func:`lbc_eval.data.messages.translate`); any other message as it is."""
-    shown = (Text, Bi, Joined)
+    shown = (Text, Bi, Joined, Pair)
     if isinstance(exc, SpecError):
         message = getattr(exc, "message", None)
         if isinstance(message, shown):

@@ -155,6 +155,26 @@ class Bi:
         return self.zh
 
 
+class Pair(str):
+    """A message written in both languages at once: as a ``str`` the Chinese, then the English,
+    on two lines (what a library user sees); :meth:`render` gives one of them (what the
+    command line shows in its ``--lang``)."""
+
+    zh: str
+    en: str
+
+    def __new__(cls, zh: str, en: str) -> Pair:
+        obj = super().__new__(cls, f"{zh}\n{en}")
+        obj.zh, obj.en = zh, en
+        return obj
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return (Pair, (self.zh, self.en))
+
+    def render(self, lang: str = "zh") -> str:
+        return self.zh if check_lang(lang) == "zh" else self.en
+
+
 @dataclass(frozen=True)
 class Joined:
     """Parts (texts, values) joined by ``sep`` (a :class:`Bi` for 、 and ``, ``)."""
@@ -195,7 +215,7 @@ SEMICOLON = Bi("；", "; ")
 def render(value: Any, lang: str = "zh") -> str:
     """``value`` as shown in ``lang``: a :class:`Text`, :class:`Bi` or :class:`Joined` in
     that language, anything else as ``str``."""
-    if isinstance(value, Text | Bi | Joined):
+    if isinstance(value, Text | Bi | Joined | Pair):
         return value.render(lang)
     return str(value)
 

@@ -10,6 +10,7 @@ import pytest
 
 from lbc_eval import pilot
 from lbc_eval.cli import main
+from lbc_eval.data.messages import has_cjk
 from lbc_eval.pilot import Assignment, PilotSpec
 from tests.pilot.conftest import loop_for
 
@@ -70,8 +71,12 @@ def test_a_too_large_mde_is_refused(folders, capsys):
                  "--max-mde", "0.05", "--out", str(root / "refused")])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2
-    assert "超过上限 0.050" in err and "max_mde = 0.050" in err
+    assert "超过上限 0.050" in err and "max_mde = 0.050" not in err  # in the command's language
     assert not (root / "refused" / "assignment.json").exists()
+    code = main(["pilot", "assign", "--data", str(root / "base"), "--seed", "1",
+                 "--max-mde", "0.05", "--out", str(root / "refused"), "--lang", "en"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "max_mde = 0.050" in err and not has_cjk(err)
 
 
 def test_the_assignments_notes_are_printed_in_chinese(folders, capsys):

@@ -368,3 +368,18 @@ def test_the_pilots_errors_are_printed_in_the_commands_language(
     assert main([*full, "--lang", "en"]) == 2
     [line] = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("lbc-eval")]
     assert line == f"lbc-eval: error: {english}"
+
+
+def test_a_pair_is_both_languages_as_text_and_one_when_rendered():
+    import pickle
+
+    from lbc_eval.data.messages import Pair, render
+    from lbc_eval.pilot.text import bilingual
+
+    p = bilingual("学校太少", "too few schools")
+    assert isinstance(p, Pair) and p == "学校太少\ntoo few schools"  # a library user sees both
+    assert render(p, "zh") == "学校太少" and render(p, "en") == "too few schools"
+    assert pickle.loads(pickle.dumps(p)).render("en") == "too few schools"
+    exc = SpecError("schools", p)
+    assert error_text(exc, "en") == "schools: too few schools"
+    assert error_text(exc, "zh") == "schools：学校太少"
