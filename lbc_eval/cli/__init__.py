@@ -22,11 +22,13 @@
     randomise next year's pilot, register its analysis, analyse it as registered.
 
 Every command takes ``--lang zh`` (the default) or ``--lang en``: the language of what it
-prints and of the files it writes in words (:mod:`lbc_eval.cli.lang`); ``--help`` is in
-English. Errors the kit raises on purpose (:class:`~lbc_eval.errors.LbcEvalError`) are printed
-as ``lbc-eval：错误：<message>`` (``lbc-eval: error: <message>`` with ``--lang en``) with exit
-status 2, like usage errors; there is no traceback. Usage errors are argparse's own, in
-English.
+prints and of the files it writes in words (:mod:`lbc_eval.cli.lang`). ``--help`` is in the
+language of the command line too: Chinese, or English when it holds ``--lang en``
+(:mod:`lbc_eval.cli.parser`). Errors the kit raises on purpose
+(:class:`~lbc_eval.errors.LbcEvalError`) are printed as ``lbc-eval：错误：<message>``
+(``lbc-eval: error: <message>`` with ``--lang en``) with exit status 2, like usage errors;
+there is no traceback. Usage errors are argparse's, written in Chinese where the catalogue
+knows the sentence (English with ``--lang en``).
 Importing this module reads no file and imports none of the heavy modules: the commands import
 what they need.
 """
@@ -39,7 +41,8 @@ from collections.abc import Sequence
 
 from lbc_eval._version import __version__
 from lbc_eval.cli import ingest, pilot, report, synth
-from lbc_eval.cli.lang import error_text, lang_of
+from lbc_eval.cli.lang import error_text, helps, lang_of
+from lbc_eval.cli.parser import Parser, lang_of_argv
 from lbc_eval.cli.synth import MADE_BY, parse_knob
 from lbc_eval.data.messages import text
 from lbc_eval.errors import LbcEvalError
@@ -48,31 +51,34 @@ PROG = "lbc-eval"
 __all__ = ["MADE_BY", "PROG", "build_parser", "main", "parse_knob"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``lbc-eval`` and its sub-commands.
+def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
+    """The argument parser of ``lbc-eval`` and its sub-commands, its help in ``lang``.
+
+    Parameters
+    ----------
+    lang : {"zh", "en"}
+        The language of ``--help`` and of the usage errors (:mod:`lbc_eval.cli.parser`).
 
     Returns
     -------
     argparse.ArgumentParser
     """
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Evaluate support for rural left-behind children: synthetic cohorts with "
-        "known truth, the codebook, ingest of the records schools keep, the notebooks, the brief, "
-        "and a privacy scan of what is shared.",
+    h = helps("", lang)
+    parser = Parser.of(lang)(prog=PROG, description=h("description"))
+    parser.add_argument(
+        "--version", action="version", version=f"{PROG} {__version__}", help=h("version")
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(
-        title="commands",
+        title=h("commands"),
         dest="command",
         required=True,
         metavar="{synth,codebook,ingest,template,run,brief,scan,pilot}",
     )
 
-    synth.add_parsers(sub)
-    ingest.add_parsers(sub)
-    report.add_parsers(sub)
-    pilot.add_parsers(sub)
+    synth.add_parsers(sub, lang)
+    ingest.add_parsers(sub, lang)
+    report.add_parsers(sub, lang)
+    pilot.add_parsers(sub, lang)
     return parser
 
 
@@ -97,11 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["scan"]:  # the scanner parses its own arguments (and --help)
-        from lbc_eval.publish.scan import main as scan_main
-
-        return scan_main(argv[1:])
-    parser = build_parser()
+    lang = lang_of_argv(argv)  # before parsing: argparse prints --help as soon as it sees it
+    parser = build_parser(lang)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors (already printed)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lbc_eval.cli.lang import add_lang, lang_of, say, words
+from lbc_eval.cli.lang import add_lang, helps, lang_of, say, words
 from lbc_eval.cli.synth import check_out
 from lbc_eval.data.messages import msg
 from lbc_eval.errors import SpecError
@@ -137,89 +137,61 @@ def template_command(args: argparse.Namespace) -> int:
     return 0
 
 
-#: The options of ``lbc-eval ingest`` after its paths: flag -> argparse keywords.
+# --- parser -----------------------------------------------------------------------------------
+
+
+#: The options of ``lbc-eval ingest`` after its paths: flag -> argparse keywords (the help is
+#: ``help.ingest.<flag>``, e.g. ``help.ingest.key_file``).
 _INGEST_OPTIONS: list[tuple[str, dict[str, Any]]] = [
-    ("--out", dict(required=True, metavar="DIR",
-                   help="output folder (outside any git working tree)")),
-    ("--key-file", dict(metavar="PATH",
-                        help="the secret key (hex, mode 600); else $LBC_EVAL_KEY")),
-    ("--create-key", dict(action="store_true",
-                          help="create the key file first (refuses to overwrite one)")),
-    ("--synthetic-seed", dict(type=int, metavar="N",
-                              help="use the public key of synthetic seed N (synthetic data only)")),
-    ("--new-key", dict(action="store_true",
-                       help="a key other than the one that made the cohort in --out is "
-                       "intended (every child gets a new pseudonym); refused otherwise")),
-    ("--school", dict(action="append", metavar="FILE=ID",
-                      help="school of a file without a 学校 column (repeatable; a bare ID "
-                      "applies to every file)")),
-    ("--term", dict(action="append", metavar="FILE=TERM",
-                    help="term (2024-1) of a file without a 学期 column (repeatable)")),
-    ("--student-no-header", dict(action="append", metavar="FILE=HEADER",
-                                 help="read this column as the student number (学籍号) where a "
-                                 "file has no 学籍号 or 身份证号, e.g. --student-no-header "
-                                 "a.xlsx=学号 only if its 学号 is each child's own number, not a "
-                                 "class roll number (repeatable; a bare HEADER applies to "
-                                 "every file)")),
-    ("--engine", dict(choices=["calamine", "openpyxl"], default="calamine",
-                      help="xlsx reader (default: calamine)")),
-    ("--on-invalid", dict(choices=["quarantine", "set-missing"], default="quarantine",
-                          help="an unreadable optional value quarantines the row (default) or "
-                          "is set missing with a warning")),
-    ("--format", dict(choices=["parquet", "csv"], default="parquet",
-                      help="cohort table format (default: parquet)")),
-    ("--allow-inside-repo", dict(action="store_true",
-                                 help="allow outputs and key inside a git working tree "
-                                 "(synthetic data)")),
-    ("--reject-synthetic-ids", dict(action="store_true",
-                                    help="treat the synthetic province code 99 as invalid")),
-    ("--quiet", dict(action="store_true", help="no progress bar")),
-]  # fmt: skip
+    ("--out", dict(required=True, metavar="DIR")),
+    ("--key-file", dict(metavar="PATH")),
+    ("--create-key", dict(action="store_true")),
+    ("--synthetic-seed", dict(type=int, metavar="N")),
+    ("--new-key", dict(action="store_true")),
+    ("--school", dict(action="append", metavar="FILE=ID")),
+    ("--term", dict(action="append", metavar="FILE=TERM")),
+    ("--student-no-header", dict(action="append", metavar="FILE=HEADER")),
+    ("--engine", dict(choices=["calamine", "openpyxl"], default="calamine")),
+    ("--on-invalid", dict(choices=["quarantine", "set-missing"], default="quarantine")),
+    ("--format", dict(choices=["parquet", "csv"], default="parquet")),
+    ("--allow-inside-repo", dict(action="store_true")),
+    ("--reject-synthetic-ids", dict(action="store_true")),
+    ("--quiet", dict(action="store_true")),
+]
 
 
-def add_parsers(sub: Any) -> None:
-    """Add ``ingest`` and ``template`` to the sub-command parsers."""
-    _add_ingest(sub)
-    _add_template(sub)
+def add_parsers(sub: Any, lang: str = "zh") -> None:
+    """Add ``ingest`` and ``template`` to the sub-command parsers, their help in ``lang``."""
+    _add_ingest(sub, lang)
+    _add_template(sub, lang)
 
 
-def _add_ingest(sub: Any) -> None:
+def _add_ingest(sub: Any, lang: str) -> None:
+    h = helps("ingest", lang)
     ingest = sub.add_parser(
         "ingest",
-        help="ingest school workbooks into a pseudonymised cohort",
-        description="Read the survey workbooks and CSVs schools hand in (and the bureau's\n"
-        "training and destination tables), pseudonymise every child with a secret key, and\n"
-        "write the cohort with quarantine.csv, warnings.csv, report.csv, report.txt and\n"
-        "manifest.json. Every row read ends in the cohort or the quarantine.",
-        epilog="examples:\n"
-        "  lbc-eval ingest ~/records/2024 --out ~/lbc/cohort --key-file ~/lbc/key --create-key\n"
-        "  lbc-eval ingest a.xlsx b.csv --out ~/lbc/c --key-file ~/lbc/key --school a.xlsx=S01\n"
-        "  LBC_EVAL_KEY=... lbc-eval ingest ~/records --out ~/lbc/cohort\n"
-        "  lbc-eval ingest out/s3/school_files --out /tmp/s3 --synthetic-seed 3\n"
-        "Reason codes: docs/ingest.md.",
+        help=h(),
+        description=h("description"),
+        epilog=h("epilog"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ingest.add_argument("paths", nargs="+", metavar="FILES_OR_DIRS", help="files and folders")
+    ingest.add_argument("paths", nargs="+", metavar="FILES_OR_DIRS", help=h("paths"))
     for flag, options in _INGEST_OPTIONS:
-        ingest.add_argument(flag, **options)
-    add_lang(ingest, "messages, of report.txt and of the quarantine and warnings files")
+        ingest.add_argument(flag, **options, help=h(flag[2:].replace("-", "_")))
+    add_lang(ingest, lang, "ingest.lang")
     ingest.set_defaults(run=ingest_command)
 
 
-def _add_template(sub: Any) -> None:
+def _add_template(sub: Any, lang: str) -> None:
+    h = helps("template", lang)
     template = sub.add_parser(
         "template",
-        help="write the Excel survey form schools should fill in",
-        description="Write the survey form: the codebook's Chinese headers, drop-down lists\n"
-        "for categories, number checks for counts and an instructions sheet. Filled in as\n"
-        "instructed, it ingests with no quarantined row.",
+        help=h(),
+        description=h("description"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    template.add_argument("--out", required=True, metavar="FILE.xlsx", help="file to write")
-    template.add_argument("--school", metavar="ID", help="school code written into the form")
-    template.add_argument("--term", metavar="TERM", help="term written into the form (2024-1)")
-    add_lang(template)
+    template.add_argument("--out", required=True, metavar="FILE.xlsx", help=h("out"))
+    template.add_argument("--school", metavar="ID", help=h("school"))
+    template.add_argument("--term", metavar="TERM", help=h("term"))
+    add_lang(template, lang)
     template.set_defaults(run=template_command)
-
-
-# --- parser -----------------------------------------------------------------------------------

@@ -4,13 +4,15 @@ Every command takes ``--lang``; errors, progress and summary lines are written f
 catalogue (:mod:`lbc_eval.data.messages`, codes ``cli.*``), and so are the kit's own errors
 raised below (:class:`~lbc_eval.data.messages.Text` messages). ``run`` and ``brief`` also take
 ``both`` (the notebooks and the brief in both languages); their lines are then in Chinese. The
-``--help`` texts are in English.
+``--help`` texts are catalogue entries too (codes ``help.*``, :func:`help_text`), in the language
+the command line asks for (:mod:`lbc_eval.cli.parser`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from lbc_eval.data.messages import Bi, Joined, Pair, Text, render, text, translate
@@ -20,13 +22,30 @@ from lbc_eval.errors import LbcEvalError, SpecError
 LANGS: tuple[str, ...] = ("zh", "en")
 
 
-def add_lang(parser: argparse.ArgumentParser, what: str = "messages") -> None:
-    """Add ``--lang {zh,en}`` (default ``zh``) to a command's parser; ``what`` it sets."""
+def help_text(code: str, lang: str, **params: Any) -> str:
+    """The help text ``help.<code>`` in ``lang`` (argparse's ``%(default)s`` kept as it is)."""
+    return text(f"help.{code}", lang, **params)
+
+
+def helps(command: str, lang: str) -> Callable[..., str]:
+    """``h(option, **params)``: the help text ``help.<command>.<option>`` in ``lang``;
+    ``h()`` is ``help.<command>``, what the list of commands says of it (``command`` empty:
+    ``help.<option>``, the texts of ``lbc-eval`` itself)."""
+
+    def h(option: str = "", /, **params: Any) -> str:
+        return help_text(".".join(part for part in (command, option) if part), lang, **params)
+
+    return h
+
+
+def add_lang(parser: argparse.ArgumentParser, lang: str, code: str = "lang") -> None:
+    """Add ``--lang {zh,en}`` (default ``zh``) to a command's parser, its help ``help.<code>``
+    (what it sets) in ``lang``."""
     parser.add_argument(
         "--lang",
         choices=list(LANGS),
         default=LANGS[0],
-        help=f"language of the {what}: zh (Chinese, the default) or en",
+        help=help_text(code, lang),
     )
 
 

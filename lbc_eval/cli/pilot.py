@@ -12,7 +12,7 @@
     :func:`lbc_eval.pilot.analyse` of the pilot year's cohort against ``spec.json``; writes
     ``itt.csv``, ``attrition.csv``, ``deviations.csv`` and ``diagnostics.csv``.
 
-What they print is Chinese by default (``--lang en`` for English).
+What they print, and their ``--help``, is Chinese by default (``--lang en`` for English).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lbc_eval.cli.lang import add_lang, lang_of, say
+from lbc_eval.cli.lang import add_lang, helps, lang_of, say
 
 
 def _note(args: argparse.Namespace, sentence: str) -> None:
@@ -150,91 +150,69 @@ def analyse_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: Any) -> None:
-    """Add ``pilot`` and its sub-commands ``assign``, ``plan``, ``analyse``."""
+def add_parsers(sub: Any, lang: str = "zh") -> None:
+    """Add ``pilot`` and its sub-commands ``assign``, ``plan``, ``analyse``, their help in
+    ``lang``."""
+    h = helps("pilot", lang)
     pilot = sub.add_parser(
         "pilot",
-        help="randomise next year's pilot, register its analysis, analyse it as registered",
-        description="Next year's pilot: assign schools to arms, register the pre-analysis\n"
-        "plan (with its hash), and analyse the pilot year exactly as registered.",
+        help=h(),
+        description=h("description"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     steps = pilot.add_subparsers(
-        title="steps", dest="step", required=True, metavar="{assign,plan,analyse}"
+        title=h("steps"), dest="step", required=True, metavar="{assign,plan,analyse}"
     )
+    h = helps("pilot.assign", lang)
     a = steps.add_parser(
         "assign",
-        help="randomise the schools of a cohort's baseline term",
-        description="Randomise the cohort's schools within strata, with a balance table;\n"
-        "re-randomise until balance holds with --rerandomize; refuse a design whose MDE\n"
-        "exceeds --max-mde unless --allow-large-mde.\n\n"
-        "example:\n  lbc-eval pilot assign --seed 2025 --rerandomize 0.2 --out pilot/assignment",
+        help=h(),
+        description=h("description"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    a.add_argument("--data", metavar="DIR", help="cohort folder (default: the shipped one)")
-    a.add_argument("--seed", type=int, required=True, help="the assignment's seed")
-    a.add_argument("--out", required=True, metavar="DIR", help="folder for the assignment")
-    a.add_argument("--strata", default="township", help="column to stratify on, or none")
-    a.add_argument("--share", type=float, default=0.5, help="share of schools treated")
-    a.add_argument("--balance-on", nargs="+", metavar="COL", help="school-level covariates")
-    a.add_argument(
-        "--rerandomize",
-        type=float,
-        metavar="T",
-        help="re-randomise until every |standardised difference| <= T",
-    )
-    a.add_argument("--max-mde", type=float, metavar="X", help="refuse an MDE above X SD")
-    a.add_argument("--allow-large-mde", action="store_true", help="randomise even so")
-    a.add_argument("--outcome", default="sdq_total", help="outcome of the MDE (sdq_total)")
-    a.add_argument("--term", help="baseline term (default: the cohort's last)")
-    add_lang(a)
+    a.add_argument("--data", metavar="DIR", help=h("data"))
+    a.add_argument("--seed", type=int, required=True, help=h("seed"))
+    a.add_argument("--out", required=True, metavar="DIR", help=h("out"))
+    a.add_argument("--strata", default="township", help=h("strata"))
+    a.add_argument("--share", type=float, default=0.5, help=h("share"))
+    a.add_argument("--balance-on", nargs="+", metavar="COL", help=h("balance_on"))
+    a.add_argument("--rerandomize", type=float, metavar="T", help=h("rerandomize"))
+    a.add_argument("--max-mde", type=float, metavar="X", help=h("max_mde"))
+    a.add_argument("--allow-large-mde", action="store_true", help=h("allow_large_mde"))
+    a.add_argument("--outcome", default="sdq_total", help=h("outcome"))
+    a.add_argument("--term", help=h("term"))
+    add_lang(a, lang)
     a.set_defaults(run=assign_command)
+    h = helps("pilot.plan", lang)
     p = steps.add_parser(
         "plan",
-        help="register the pre-analysis plan of an assignment",
-        description="Write spec.json (the machine-readable plan and its SHA-256) and the plan\n"
-        "in Chinese and English (Markdown, HTML, Word).\n\n"
-        "example:\n  lbc-eval pilot plan --assignment pilot/assignment --outcome sdq_total "
-        "--effect 0.2 --out pilot/plan",
+        help=h(),
+        description=h("description"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--assignment", required=True, metavar="DIR", help="from pilot assign")
-    p.add_argument("--outcome", default="sdq_total", help="primary outcome")
-    p.add_argument("--effect", type=float, required=True, help="effect of interest (SD)")
-    p.add_argument("--secondary", nargs="+", metavar="OUTCOME", help="secondary outcomes")
-    p.add_argument(
-        "--intervention",
-        default=None,
-        help="pairing, counselling, family_guidance, publicity, or a text",
-    )
-    p.add_argument(
-        "--method", choices=["holm", "romano-wolf"], default="holm", help="family-wise adjustment"
-    )
-    p.add_argument("--reps", type=int, default=9999, help="wild bootstrap draws")
-    p.add_argument("--ri-reps", type=int, default=2000, help="randomisation-inference draws")
-    p.add_argument(
-        "--data",
-        metavar="DIR",
-        help="cohort for the ICCs when the assignment has no MDE of the outcome",
-    )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the plan")
-    add_lang(p)
+    p.add_argument("--assignment", required=True, metavar="DIR", help=h("assignment"))
+    p.add_argument("--outcome", default="sdq_total", help=h("outcome"))
+    p.add_argument("--effect", type=float, required=True, help=h("effect"))
+    p.add_argument("--secondary", nargs="+", metavar="OUTCOME", help=h("secondary"))
+    p.add_argument("--intervention", default=None, help=h("intervention"))
+    p.add_argument("--method", choices=["holm", "romano-wolf"], default="holm", help=h("method"))
+    p.add_argument("--reps", type=int, default=9999, help=h("reps"))
+    p.add_argument("--ri-reps", type=int, default=2000, help=h("ri_reps"))
+    p.add_argument("--data", metavar="DIR", help=h("data"))
+    p.add_argument("--out", required=True, metavar="DIR", help=h("out"))
+    add_lang(p, lang)
     p.set_defaults(run=plan_command)
+    h = helps("pilot.analyse", lang)
     z = steps.add_parser(
         "analyse",
-        help="analyse the pilot year exactly as registered",
-        description="Run the registered analysis on the pilot year's cohort: ITT with strata\n"
-        "fixed effects and the baseline outcome, randomisation-inference p-values beside the\n"
-        "cluster-robust and wild-bootstrap ones, the family-wise adjustment, attrition by arm\n"
-        "and every deviation from the plan.\n\n"
-        "example:\n  lbc-eval pilot analyse --data ~/lbc/2025 --spec pilot/plan/spec.json "
-        "--out pilot/result",
+        help=h(),
+        description=h("description"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    z.add_argument("--data", metavar="DIR", help="the pilot year's cohort folder")
-    z.add_argument("--spec", required=True, metavar="FILE", help="spec.json (or its folder)")
-    z.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
-    z.add_argument("--hash", help="the hash published at registration")
-    z.add_argument("--delivered", metavar="CSV", help="school_id,arm actually delivered")
-    add_lang(z)
+    z.add_argument("--data", metavar="DIR", help=h("data"))
+    z.add_argument("--spec", required=True, metavar="FILE", help=h("spec"))
+    z.add_argument("--out", required=True, metavar="DIR", help=h("out"))
+    z.add_argument("--hash", help=h("hash"))
+    z.add_argument("--delivered", metavar="CSV", help=h("delivered"))
+    add_lang(z, lang)
     z.set_defaults(run=analyse_command)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lbc_eval.cli.lang import lang_of, say, words
+from lbc_eval.cli.lang import add_lang, helps, lang_of, say, words
 from lbc_eval.data.messages import msg
 from lbc_eval.errors import LbcEvalError
 
@@ -82,105 +82,105 @@ def _language_folder(args: argparse.Namespace) -> Path:
     return Path(args.out) / args.lang
 
 
-def scan_command(args: argparse.Namespace) -> int:
-    """``lbc-eval scan`` without arguments: the scanner's usage (main() hands it the rest)."""
-    from lbc_eval.publish.scan import main as scan_main
-
-    return scan_main([])
-
-
-def add_parsers(sub: Any) -> None:
-    """Add ``run``, ``brief`` and ``scan`` to the sub-command parsers."""
-    common = _common()
-    _add_run(sub, common)
-    _add_brief(sub, common)
-    _add_scan(sub)
+def add_parsers(sub: Any, lang: str = "zh") -> None:
+    """Add ``run``, ``brief`` and ``scan`` to the sub-command parsers, their help in ``lang``."""
+    common = _common(lang)
+    _add_run(sub, common, lang)
+    _add_brief(sub, common, lang)
+    _add_scan(sub, lang)
 
 
-def _common() -> argparse.ArgumentParser:
+def _common(lang: str) -> argparse.ArgumentParser:
     """The options ``run`` and ``brief`` share."""
+    h = helps("report", lang)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--data",
-        metavar="DIR",
-        default=None,
-        help="cohort folder (default: the shipped synthetic cohort)",
-    )
-    common.add_argument(
-        "--out",
-        required=True,
-        metavar="DIR",
-        help="output folder; each language is written to its own subfolder, DIR/zh or DIR/en",
-    )
-    common.add_argument(
-        "--lang",
-        choices=["zh", "en", "both"],
-        default="zh",
-        help="language of labels, of the brief and of the messages (default: zh; with both, "
-        "the messages are in Chinese)",
-    )
-    common.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    common.add_argument("--data", metavar="DIR", default=None, help=h("data"))
+    common.add_argument("--out", required=True, metavar="DIR", help=h("out"))
+    common.add_argument("--lang", choices=["zh", "en", "both"], default="zh", help=h("lang"))
+    common.add_argument("--seed", type=int, default=0, help=h("seed"))
     return common
 
 
-def _add_run(sub: Any, common: argparse.ArgumentParser) -> None:
+def _add_run(sub: Any, common: argparse.ArgumentParser, lang: str) -> None:
+    h = helps("run", lang)
     run = sub.add_parser(
         "run",
         parents=[common],
-        help="execute the notebooks on a cohort and write the brief",
-        description="Execute every numbered notebook on a cohort with papermill, write the\n"
-        "executed notebooks and a self-contained HTML page of each, render the evidence brief,\n"
-        "and scan everything written for values that could identify a child.",
-        epilog="outputs (one folder per language, so Chinese and English never overwrite each "
-        "other):\n"
-        "  DIR/LANG/notebooks/NN_*.ipynb   the executed notebooks\n"
-        "  DIR/LANG/html/NN_*.html         each as a self-contained HTML page\n"
-        "  DIR/LANG/brief_LANG.html        the evidence brief (unless --no-brief)\n"
-        "  DIR/LANG/*.csv                  tables the notebooks export\n"
-        "A line is printed as each notebook starts and ends, and every 30 s while one runs.\n"
-        "\n"
-        "examples:\n"
-        "  lbc-eval run --out out/run                # shipped synthetic cohort, into out/run/zh\n"
-        "  lbc-eval run --out out/run --lang en --notebooks 05     # English brief, out/run/en\n"
-        "  lbc-eval run --data ~/lbc/cohort --out ~/lbc/run --lang en\n"
-        "Outputs of real cohorts must be written outside the repository.",
+        help=h(),
+        description=h("description"),
+        epilog=h("epilog"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument(
-        "--notebooks",
-        nargs="+",
-        metavar="NN",
-        help="only the notebooks whose names start with these (e.g. 01 04); an unknown one is "
-        "an error that lists the notebooks",
-    )
-    run.add_argument("--no-brief", action="store_true", help="do not render the brief")
-    run.add_argument(
-        "--allow-inside-repo",
-        action="store_true",
-        help="allow a real cohort's outputs inside a git working tree",
-    )
+    run.add_argument("--notebooks", nargs="+", metavar="NN", help=h("notebooks"))
+    run.add_argument("--no-brief", action="store_true", help=h("no_brief"))
+    run.add_argument("--allow-inside-repo", action="store_true", help=h("allow_inside_repo"))
     run.set_defaults(run=run_command)
 
 
-def _add_brief(sub: Any, common: argparse.ArgumentParser) -> None:
+def _add_brief(sub: Any, common: argparse.ArgumentParser, lang: str) -> None:
+    h = helps("brief", lang)
     brief = sub.add_parser(
         "brief",
         parents=[common],
-        help="render the evidence brief (HTML, no code)",
-        description="Render the work-plan notebook as a self-contained HTML brief without code\n"
-        "(fonts embedded, no network), in Chinese or English, as DIR/LANG/brief_LANG.html;\n"
-        "runs the notebook into DIR/LANG first if that folder does not hold it yet.",
+        help=h(),
+        description=h("description"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     brief.set_defaults(run=brief_command)
 
 
-def _add_scan(sub: Any) -> None:
-    scan = sub.add_parser(
-        "scan",
-        help="find IDs, phone numbers, student numbers and names in files",
-        description="Scan notebooks, HTML, CSV, Excel and Parquet files for resident IDs,\n"
-        "student numbers, phone numbers and listed names; exit 1 when any is found.\n"
-        "lbc-eval scan --help lists its options.",
-    )
+def _add_scan(sub: Any, lang: str) -> None:
+    """``scan``: :func:`scan_command`."""
+    from lbc_eval.publish.scan import MAX_BYTES
+
+    h = helps("scan", lang)
+    scan = sub.add_parser("scan", help=h(), description=h("description"))
+    scan.add_argument("paths", nargs="+", help=h("paths"))
+    scan.add_argument("--names", type=Path, help=h("names"))
+    scan.add_argument("--include-synthetic", action="store_true", help=h("include_synthetic"))
+    scan.add_argument("--allow", type=Path, help=h("allow"))
+    scan.add_argument("--max-mb", type=int, default=MAX_BYTES // 2**20, help=h("max_mb"))
+    scan.add_argument("--quiet", action="store_true", help=h("quiet"))
+    add_lang(scan, lang)
     scan.set_defaults(run=scan_command)
+
+
+def scan_command(args: argparse.Namespace) -> int:
+    """``lbc-eval scan PATH... [--names FILE] [--include-synthetic] [--allow FILE]``:
+    :func:`lbc_eval.publish.scan.scan`.
+
+    Prints each finding (file, place, kind, masked value), what was skipped, and a summary in
+    ``--lang`` (the findings themselves are language-free). Exit status 0 when nothing was
+    found, 1 when something was, 2 when a file could not be read or the arguments are wrong
+    (skipped files do not change it: they are listed).
+    """
+    from lbc_eval.publish.scan import scan
+
+    lang = lang_of(args)
+    try:
+        names = _lines(args.names) if args.names else []
+        allow = _lines(args.allow) if args.allow else []
+    except OSError as err:
+        print(words(args, "scan.cannot_read", path=err.filename, reason=err.strerror),
+              file=sys.stderr)  # fmt: skip
+        return 2
+    report = scan(args.paths, names=names, include_synthetic=args.include_synthetic,
+                  allow=allow, max_bytes=args.max_mb * 2**20)  # fmt: skip
+    if not args.quiet:
+        for f in report.findings:
+            print(f.line())
+        for path, why in report.skipped:
+            print(words(args, "scan.skipped_line", path=path, why=why))
+        for path, why in report.errors:
+            print(words(args, "scan.error_line", path=path, why=why), file=sys.stderr)
+    print(report.summary(lang))
+    if report.errors:
+        return 2
+    return 1 if report.findings else 0
+
+
+def _lines(path: Path) -> list[str]:
+    """The non-blank lines of a UTF-8 file (a BOM allowed), stripped."""
+    return [
+        line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()
+    ]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lbc_eval._version import __version__
-from lbc_eval.cli.lang import add_lang, lang_of, say, words
+from lbc_eval.cli.lang import add_lang, helps, lang_of, say, words
 from lbc_eval.data.messages import OR, join, msg
 from lbc_eval.errors import CohortFormatError, SpecError
 from lbc_eval.synth.spec import SynthSpec
@@ -340,85 +340,42 @@ def codebook_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: Any) -> None:
-    """Add ``synth`` and ``codebook`` to the sub-command parsers."""
-    _add_synth(sub)
-    _add_codebook(sub)
+def add_parsers(sub: Any, lang: str = "zh") -> None:
+    """Add ``synth`` and ``codebook`` to the sub-command parsers, their help in ``lang``."""
+    _add_synth(sub, lang)
+    _add_codebook(sub, lang)
 
 
-def _add_synth(sub: Any) -> None:
+def _add_synth(sub: Any, lang: str) -> None:
+    h = helps("synth", lang)
     synth = sub.add_parser(
         "synth",
-        help="simulate a synthetic cohort and write it",
-        description="Simulate a synthetic cohort with known truth (lbc_eval.simulate), write it\n"
-        "to a folder (Parquet partitioned by term, or CSV), and print its summary and the\n"
-        f"command that reproduces it (also saved as {MADE_BY} in the folder).",
-        epilog="examples:\n"
-        "  lbc-eval synth --preset county --seed 3 --out out/county3\n"
-        "  lbc-eval synth --preset small --seed 3 --out out/s3 --set n_children=500 "
-        "--set gap_math=-0.02,-0.02,-0.15\n"
-        "  lbc-eval synth --preset small --seed 3 --out out/s3 --messy\n"
-        "  lbc-eval synth --preset national --seed 3 --out /data/national "
-        "--set n_provinces=4\n"
-        "The knobs, their ranges and sources: lbc_eval.SynthSpec.knobs() or docs/knobs.md.",
+        help=h(),
+        description=h("description", made_by=MADE_BY),
+        epilog=h("epilog"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    synth.add_argument(
-        "--preset",
-        required=True,
-        choices=list(SynthSpec.PRESETS),
-        help="size of the cohort: small (3,000 children), county (30,000), province "
-        "(1,000,000), national (14 provinces of 1,000,000, written province by province; "
-        "about 107 million child-terms)",
-    )
-    synth.add_argument(
-        "--seed",
-        required=True,
-        type=int,
-        metavar="N",
-        help="random seed; the same command writes the same bytes",
-    )
-    synth.add_argument(
-        "--out",
-        required=True,
-        metavar="DIR",
-        help="cohort folder (created; a cohort already there is replaced)",
-    )
-    synth.add_argument(
-        "--format",
-        choices=["parquet", "csv"],
-        default="parquet",
-        help="table format (default: parquet)",
-    )
+    synth.add_argument("--preset", required=True, choices=list(SynthSpec.PRESETS), help=h("preset"))
+    synth.add_argument("--seed", required=True, type=int, metavar="N", help=h("seed"))
+    synth.add_argument("--out", required=True, metavar="DIR", help=h("out"))
+    synth.add_argument("--format", choices=["parquet", "csv"], default="parquet", help=h("format"))
     synth.add_argument(
         "--messy",
         nargs="?",
         const=_DEFAULT_MESSY,
         default=None,
         metavar="DIR",
-        help="also write the cohort as the messy files schools hand in "
-        f"(default folder: {SCHOOL_FILES}/ in the cohort folder)",
+        help=h("messy", school_files=SCHOOL_FILES),
     )
-    synth.add_argument(
-        "--set",
-        action="append",
-        metavar="KNOB=VALUE",
-        help="override a knob of the generator, e.g. --set n_children=300 or "
-        "--set gap_math=-0.02,-0.02,-0.15 (repeatable)",
-    )
-    synth.add_argument("--quiet", action="store_true", help="no progress bars")
-    add_lang(synth)
+    synth.add_argument("--set", action="append", metavar="KNOB=VALUE", help=h("set"))
+    synth.add_argument("--quiet", action="store_true", help=h("quiet"))
+    add_lang(synth, lang)
     synth.set_defaults(run=synth_command)
 
 
-def _add_codebook(sub: Any) -> None:
-    codebook = sub.add_parser(
-        "codebook",
-        help="write the codebook (codebook.csv, codebook.md) and the knobs page",
-        description="Write the codebook as codebook.csv (UTF-8 with BOM, for Excel) and "
-        "codebook.md, and the generator's knobs as knobs.md (docs/ holds the committed copies: "
-        "lbc-eval codebook --out docs).",
-    )
-    codebook.add_argument("--out", required=True, metavar="DIR", help="folder to write to")
-    add_lang(codebook)
+def _add_codebook(sub: Any, lang: str) -> None:
+    h = helps("codebook", lang)
+    codebook = sub.add_parser("codebook", help=h(), description=h("description"))
+    codebook.add_argument("--out", required=True, metavar="DIR", help=h("out"))
+    add_lang(codebook, lang)
     codebook.set_defaults(run=codebook_command)

@@ -16,7 +16,10 @@ codes are grouped by who writes them:
     running the notebooks and the brief (progress, errors), and the output scanner's lines
     (:mod:`lbc_eval.data.messages_report`);
 ``cli.*``
-    what ``lbc-eval`` prints (:mod:`lbc_eval.data.messages_cli`);
+    what ``lbc-eval`` prints, and argparse's usage errors in Chinese
+    (:mod:`lbc_eval.data.messages_cli`);
+``help.*``
+    the ``--help`` of ``lbc-eval`` (:mod:`lbc_eval.data.messages_help`);
 ``note.*``
     the notes, inference descriptions and design-check messages the estimators write in
     English (:mod:`lbc_eval.data.messages_notes`): :func:`translate` reads such a sentence
@@ -79,6 +82,7 @@ def catalogue() -> dict[str, tuple[str, str]]:
     """Every message: code -> (Chinese template, English template)."""
     from lbc_eval.data import (
         messages_cli,
+        messages_help,
         messages_ingest,
         messages_notes,
         messages_output,
@@ -93,6 +97,7 @@ def catalogue() -> dict[str, tuple[str, str]]:
         ("", messages_output.MESSAGES),
         ("", messages_report.MESSAGES),
         ("", messages_cli.MESSAGES),
+        ("", messages_help.MESSAGES),
         ("note.", messages_notes.NOTES),
     ):
         for code, pair in table.items():

@@ -1,7 +1,9 @@
 """What ``lbc-eval`` prints, Chinese and English side by side (:mod:`lbc_eval.data.messages`).
 
 Errors, progress and summary lines of the commands (``--lang zh``, the default, or
-``--lang en``). The commands' ``--help`` texts are in English.
+``--lang en``), and argparse's usage errors (``cli.usage_*``: the English is argparse's own
+sentence, read back by :func:`lbc_eval.cli.parser.usage_error` and written in Chinese). The
+commands' ``--help`` texts are in :mod:`lbc_eval.data.messages_help`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.error": ("{prog}：错误：{message}", "{prog}: error: {message}"),
     "cli.interrupted": ("{prog}：已中断", "{prog}: interrupted"),
     "cli.wrote": ("已写入 {path}", "wrote {path}"),
+    # --- argparse's usage errors (the English exactly as argparse writes it) ----------------------
+    "cli.usage_argument": ("参数 {name}：{message}", "argument {name}: {message}"),
+    "cli.usage_required": (
+        "缺少必需的参数：{names}",
+        "the following arguments are required: {names}",
+    ),
+    "cli.usage_choice": (
+        "{value} 不是允许的取值（可选值：{choices}）",
+        "invalid choice: {value} (choose from {choices})",
+    ),
+    "cli.usage_unrecognized": ("无法识别的参数：{args}", "unrecognized arguments: {args}"),
+    "cli.usage_one": ("需要给出一个值", "expected one argument"),
+    "cli.usage_at_most_one": ("最多只能给出一个值", "expected at most one argument"),
+    "cli.usage_at_least_one": ("至少需要给出一个值", "expected at least one argument"),
+    "cli.usage_count": ("需要给出 {count} 个值", "expected {count} arguments"),
+    "cli.usage_type": ("{value} 不是有效的{type}", "invalid {type} value: {value}"),
+    "cli.usage_not_allowed": ("不能与参数 {name} 同时使用", "not allowed with argument {name}"),
+    "cli.usage_one_of": ("参数 {names} 中必须给出一个", "one of the arguments {names} is required"),
+    "cli.usage_ambiguous": (
+        "选项 {option} 有歧义，可能是 {matches}",
+        "ambiguous option: {option} could match {matches}",
+    ),
+    "cli.usage_ignored": ("多余的值 {value}", "ignored explicit argument {value}"),
     # --- synth ----------------------------------------------------------------------------------
     "cli.knob_form": (
         "{text} 不是“参数=值”的形式，例如 n_children=300",

@@ -1,6 +1,6 @@
 """The output scanner: find identifying values in files before they are shared.
 
-``lbc-eval scan PATH...`` (see :func:`main`) and :func:`scan` look for
+``lbc-eval scan PATH...`` (:func:`lbc_eval.cli.report.scan_command`) and :func:`scan` look for
 
 ``resident_id``
     18-character resident ID numbers with a real province code, a real birth date and the
@@ -39,11 +39,9 @@ itself holds no ID).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -52,7 +50,7 @@ from pathlib import Path
 import pandas as pd
 
 from lbc_eval.data.ids import PROVINCE_CODES, SYNTHETIC_PROVINCE, check_char, parse_birth_date
-from lbc_eval.data.messages import COMMA, LANGS, Text, join, msg, text
+from lbc_eval.data.messages import COMMA, Text, join, msg, text
 from lbc_eval.publish.readers import (
     EXCEL_SUFFIXES,
     IMAGE_SUFFIXES,
@@ -440,73 +438,3 @@ def _scan_file(path: Path, shown: str, reader, detector: Detector, report: ScanR
         report.errors.append((shown, msg("scan.unreadable", error=type(err).__name__)))
     if images:
         report.skipped.append((shown, msg("scan.images_inside", images=images)))
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``lbc-eval scan PATH... [--names FILE] [--include-synthetic] [--allow FILE] [--lang en]``.
-
-    Prints each finding (file, place, kind, masked value), what was skipped, and a summary
-    (``--lang zh``, the default, or ``--lang en``: the language of all but the findings).
-    Exit status 0 when nothing was found, 1 when something was, 2 when a file could not be
-    read or the arguments are wrong (skipped files do not change it: they are listed).
-    """
-    parser = argparse.ArgumentParser(
-        prog="lbc-eval scan",
-        description="Find resident IDs, student numbers, phone numbers and listed names in "
-        "notebooks, HTML, CSV, Excel and Parquet files (and their names) before they are shared.",
-    )
-    parser.add_argument("paths", nargs="+", help="files or folders to scan")
-    parser.add_argument("--names", type=Path, help="a UTF-8 file of names, one a line")
-    parser.add_argument(
-        "--include-synthetic",
-        action="store_true",
-        help="also report synthetic IDs (province code 99)",
-    )
-    parser.add_argument(
-        "--allow", type=Path, help="a file of sha256:<hex> digests of values to ignore"
-    )
-    parser.add_argument(
-        "--max-mb", type=int, default=MAX_BYTES // 2**20, help="skip larger files (default 512)"
-    )
-    parser.add_argument("--quiet", action="store_true", help="print the summary only")
-    parser.add_argument(
-        "--lang",
-        choices=list(LANGS),
-        default=LANGS[0],
-        help="language of the messages: zh (Chinese, the default) or en",
-    )
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    try:
-        names = _lines(args.names) if args.names else []
-        allow = _lines(args.allow) if args.allow else []
-    except OSError as err:
-        shown = text("scan.cannot_read", args.lang, path=err.filename, reason=err.strerror)
-        print(shown, file=sys.stderr)
-        return 2
-    report = scan(
-        args.paths,
-        names=names,
-        include_synthetic=args.include_synthetic,
-        allow=allow,
-        max_bytes=args.max_mb * 2**20,
-    )
-    if not args.quiet:
-        for f in report.findings:
-            print(f.line())
-        for path, why in report.skipped:
-            print(text("scan.skipped_line", args.lang, path=path, why=why))
-        for path, why in report.errors:
-            print(text("scan.error_line", args.lang, path=path, why=why), file=sys.stderr)
-    print(report.summary(args.lang))
-    if report.errors:
-        return 2
-    return 1 if report.findings else 0
-
-
-def _lines(path: Path) -> list[str]:
-    return [
-        line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()
-    ]

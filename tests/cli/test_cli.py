@@ -177,6 +177,8 @@ def test_codebook_writes_csv_markdown_and_knobs(tmp_path, capsys):
 
 def test_no_command_is_a_usage_error(capsys):
     assert main([]) == 2
+    assert "用法：lbc-eval" in capsys.readouterr().err
+    assert main(["--lang", "en"]) == 2
     assert "usage: lbc-eval" in capsys.readouterr().err
 
 
@@ -185,12 +187,18 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"lbc-eval {__version__}"
 
 
-def test_python_m_lbc_eval_help():
+@pytest.mark.parametrize(
+    ("lang", "usage"), [([], "用法：lbc-eval"), (["--lang", "en"], "usage: lbc-eval")]
+)
+def test_python_m_lbc_eval_help(lang, usage):
     res = subprocess.run(
-        [sys.executable, "-m", "lbc_eval", "--help"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "lbc_eval", "--help", *lang],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert res.returncode == 0, res.stderr
-    assert res.stdout.startswith("usage: lbc-eval")
+    assert res.stdout.startswith(usage)
     assert "synth" in res.stdout and "codebook" in res.stdout
 
 

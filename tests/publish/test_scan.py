@@ -14,10 +14,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from lbc_eval.cli import main as cli_main
 from lbc_eval.data.ids import check_char
-from lbc_eval.publish.scan import Detector, main, scan
+from lbc_eval.publish.scan import Detector, scan
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def main(argv: list[str]) -> int:
+    """``lbc-eval scan ARGV``."""
+    return cli_main(["scan", *argv])
 
 
 def resident_id(area: str = "220283", birth: str = "20150307", seq: str = "123") -> str:

@@ -240,6 +240,9 @@ def test_rules_table_states_each_sesoi_and_its_basis():
     assert zh["估计量"].tolist() == ["平均边际效应（每多一次帮扶）", "受训教师比例（0 → 1）",
                                   "简单 ATT / 动态总体效应"]  # fmt: skip
     assert t["measure"].iloc[0] == "average marginal effect (per contact)"
+    from lbc_eval.report.notebook import header
+
+    assert all(header(c, "en") != c for c in t.columns)  # every column shown by a label
 
 
 # --- synthetic cohorts with known effects ---------------------------------------------------
