@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import functools
 import re
-import string
 import sys
 import unicodedata
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from lbc_eval.cli.lang import LANGS, help_text
-from lbc_eval.data.messages import catalogue, text
+from lbc_eval.data.messages import catalogue, template_pattern, text
 
 #: argparse's usage prefix in Chinese.
 USAGE_ZH = "用法："
@@ -166,17 +165,11 @@ class Parser(argparse.ArgumentParser):
 @functools.cache
 def _error_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """argparse's error sentences (the English of the ``cli.usage_*`` entries) as patterns."""
-    found = []
-    for code, (_, en) in catalogue().items():
-        if not code.startswith("cli.usage_") or code == "cli.usage_argument":
-            continue
-        parts = []
-        for literal, field, _spec, _conv in string.Formatter().parse(en):
-            parts.append(re.escape(literal))
-            if field:
-                parts.append(f"(?P<{field}>.+?)")
-        found.append((code, re.compile("".join(parts), re.S)))
-    return tuple(found)
+    return tuple(
+        (code, template_pattern(en)[0])
+        for code, (_, en) in catalogue().items()
+        if code.startswith("cli.usage_") and code != "cli.usage_argument"
+    )
 
 
 #: Fields that are lists argparse joins with ", " (written with 、 in Chinese).

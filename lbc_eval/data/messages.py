@@ -287,6 +287,20 @@ class _Formatter(string.Formatter):
 # --- English sentences of the estimators, read back -----------------------------------------------
 
 
+def template_pattern(en: str) -> tuple[re.Pattern[str], int]:
+    """An English template as a pattern that reads its fields back (a field written twice must
+    match the same text both times), and how many characters of literal text it has."""
+    parts, seen, literal = [], set(), 0
+    for text_, field, _spec, _conv in string.Formatter().parse(en):
+        parts.append(re.escape(text_))
+        literal += len(text_)
+        if field is None:
+            continue
+        parts.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
+        seen.add(field)
+    return re.compile("".join(parts), re.S), literal
+
+
 @functools.cache
 def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """The notes' English templates as patterns, the most specific (most literal text) first."""
@@ -294,15 +308,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
     found = []
     for code, (_, en) in messages_notes.NOTES.items():
-        parts, seen, literal = [], set(), 0
-        for text_, field, _spec, _conv in string.Formatter().parse(en):
-            parts.append(re.escape(text_))
-            literal += len(text_)
-            if field is None:
-                continue
-            parts.append(f"(?P={field})" if field in seen else f"(?P<{field}>.+?)")
-            seen.add(field)
-        found.append((literal, "note." + code, re.compile("".join(parts), re.S)))
+        pattern, literal = template_pattern(en)
+        found.append((literal, "note." + code, pattern))
     found.sort(key=lambda t: -t[0])
     return tuple((code, pattern) for _, code, pattern in found)
 
