@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lbc_eval.cli.lang import add_lang, helps, lang_of, say, words
+from lbc_eval.cli.lang import add_lang, command, lang_of, say, words
 from lbc_eval.cli.synth import check_out
 from lbc_eval.data.messages import msg
 from lbc_eval.errors import SpecError
@@ -167,14 +167,7 @@ def add_parsers(sub: Any, lang: str = "zh") -> None:
 
 
 def _add_ingest(sub: Any, lang: str) -> None:
-    h = helps("ingest", lang)
-    ingest = sub.add_parser(
-        "ingest",
-        help=h(),
-        description=h("description"),
-        epilog=h("epilog"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ingest, h = command(sub, "ingest", lang, epilog=True)
     ingest.add_argument("paths", nargs="+", metavar="FILES_OR_DIRS", help=h("paths"))
     for flag, options in _INGEST_OPTIONS:
         ingest.add_argument(flag, **options, help=h(flag[2:].replace("-", "_")))
@@ -183,13 +176,7 @@ def _add_ingest(sub: Any, lang: str) -> None:
 
 
 def _add_template(sub: Any, lang: str) -> None:
-    h = helps("template", lang)
-    template = sub.add_parser(
-        "template",
-        help=h(),
-        description=h("description"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    template, h = command(sub, "template", lang)
     template.add_argument("--out", required=True, metavar="FILE.xlsx", help=h("out"))
     template.add_argument("--school", metavar="ID", help=h("school"))
     template.add_argument("--term", metavar="TERM", help=h("term"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lbc_eval.data.messages import Bi, Joined, Pair, Text, render, text, translate
@@ -36,6 +36,31 @@ def helps(command: str, lang: str) -> Callable[..., str]:
         return help_text(".".join(part for part in (command, option) if part), lang, **params)
 
     return h
+
+
+def command(
+    sub: Any,
+    name: str,
+    lang: str,
+    key: str | None = None,
+    *,
+    raw: bool = True,
+    epilog: bool = False,
+    params: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> tuple[argparse.ArgumentParser, Callable[..., str]]:
+    """The sub-command ``name`` of ``sub`` with its help and description (``help.<key>`` and
+    ``help.<key>.description``, filled with ``params``; ``epilog``: ``help.<key>.epilog``) in
+    ``lang``, the description's lines kept as written (``raw``), and :func:`helps` of ``key``
+    (default ``name``) for its options; ``kwargs`` go to ``add_parser``."""
+    h = helps(key or name, lang)
+    if raw:
+        kwargs["formatter_class"] = argparse.RawDescriptionHelpFormatter
+    if epilog:
+        kwargs["epilog"] = h("epilog")
+    parser = sub.add_parser(name, help=h(), description=h("description", **(params or {})),
+                            **kwargs)  # fmt: skip
+    return parser, h
 
 
 def add_lang(parser: argparse.ArgumentParser, lang: str, code: str = "lang") -> None:

@@ -21,7 +21,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lbc_eval.cli.lang import add_lang, helps, lang_of, say
+from lbc_eval.cli.lang import add_lang, command, lang_of, say
 
 
 def _note(args: argparse.Namespace, sentence: str) -> None:
@@ -153,23 +153,11 @@ def analyse_command(args: argparse.Namespace) -> int:
 def add_parsers(sub: Any, lang: str = "zh") -> None:
     """Add ``pilot`` and its sub-commands ``assign``, ``plan``, ``analyse``, their help in
     ``lang``."""
-    h = helps("pilot", lang)
-    pilot = sub.add_parser(
-        "pilot",
-        help=h(),
-        description=h("description"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    pilot, h = command(sub, "pilot", lang)
     steps = pilot.add_subparsers(
         title=h("steps"), dest="step", required=True, metavar="{assign,plan,analyse}"
     )
-    h = helps("pilot.assign", lang)
-    a = steps.add_parser(
-        "assign",
-        help=h(),
-        description=h("description"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    a, h = command(steps, "assign", lang, "pilot.assign")
     a.add_argument("--data", metavar="DIR", help=h("data"))
     a.add_argument("--seed", type=int, required=True, help=h("seed"))
     a.add_argument("--out", required=True, metavar="DIR", help=h("out"))
@@ -183,13 +171,7 @@ def add_parsers(sub: Any, lang: str = "zh") -> None:
     a.add_argument("--term", help=h("term"))
     add_lang(a, lang)
     a.set_defaults(run=assign_command)
-    h = helps("pilot.plan", lang)
-    p = steps.add_parser(
-        "plan",
-        help=h(),
-        description=h("description"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p, h = command(steps, "plan", lang, "pilot.plan")
     p.add_argument("--assignment", required=True, metavar="DIR", help=h("assignment"))
     p.add_argument("--outcome", default="sdq_total", help=h("outcome"))
     p.add_argument("--effect", type=float, required=True, help=h("effect"))
@@ -202,13 +184,7 @@ def add_parsers(sub: Any, lang: str = "zh") -> None:
     p.add_argument("--out", required=True, metavar="DIR", help=h("out"))
     add_lang(p, lang)
     p.set_defaults(run=plan_command)
-    h = helps("pilot.analyse", lang)
-    z = steps.add_parser(
-        "analyse",
-        help=h(),
-        description=h("description"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    z, h = command(steps, "analyse", lang, "pilot.analyse")
     z.add_argument("--data", metavar="DIR", help=h("data"))
     z.add_argument("--spec", required=True, metavar="FILE", help=h("spec"))
     z.add_argument("--out", required=True, metavar="DIR", help=h("out"))

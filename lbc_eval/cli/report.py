@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lbc_eval.cli.lang import add_lang, helps, lang_of, say, words
+from lbc_eval.cli.lang import add_lang, command, helps, lang_of, say, words
 from lbc_eval.data.messages import msg
 from lbc_eval.errors import LbcEvalError
 
@@ -102,15 +102,7 @@ def _common(lang: str) -> argparse.ArgumentParser:
 
 
 def _add_run(sub: Any, common: argparse.ArgumentParser, lang: str) -> None:
-    h = helps("run", lang)
-    run = sub.add_parser(
-        "run",
-        parents=[common],
-        help=h(),
-        description=h("description"),
-        epilog=h("epilog"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    run, h = command(sub, "run", lang, epilog=True, parents=[common])
     run.add_argument("--notebooks", nargs="+", metavar="NN", help=h("notebooks"))
     run.add_argument("--no-brief", action="store_true", help=h("no_brief"))
     run.add_argument("--allow-inside-repo", action="store_true", help=h("allow_inside_repo"))
@@ -118,14 +110,7 @@ def _add_run(sub: Any, common: argparse.ArgumentParser, lang: str) -> None:
 
 
 def _add_brief(sub: Any, common: argparse.ArgumentParser, lang: str) -> None:
-    h = helps("brief", lang)
-    brief = sub.add_parser(
-        "brief",
-        parents=[common],
-        help=h(),
-        description=h("description"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    brief, h = command(sub, "brief", lang, parents=[common])
     brief.set_defaults(run=brief_command)
 
 
@@ -133,8 +118,7 @@ def _add_scan(sub: Any, lang: str) -> None:
     """``scan``: :func:`scan_command`."""
     from lbc_eval.publish.scan import MAX_BYTES
 
-    h = helps("scan", lang)
-    scan = sub.add_parser("scan", help=h(), description=h("description"))
+    scan, h = command(sub, "scan", lang, raw=False)
     scan.add_argument("paths", nargs="+", help=h("paths"))
     scan.add_argument("--names", type=Path, help=h("names"))
     scan.add_argument("--include-synthetic", action="store_true", help=h("include_synthetic"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lbc_eval._version import __version__
-from lbc_eval.cli.lang import add_lang, helps, lang_of, say, words
+from lbc_eval.cli.lang import add_lang, command, lang_of, say, words
 from lbc_eval.data.messages import OR, join, msg
 from lbc_eval.errors import CohortFormatError, SpecError
 from lbc_eval.synth.spec import SynthSpec
@@ -347,14 +347,7 @@ def add_parsers(sub: Any, lang: str = "zh") -> None:
 
 
 def _add_synth(sub: Any, lang: str) -> None:
-    h = helps("synth", lang)
-    synth = sub.add_parser(
-        "synth",
-        help=h(),
-        description=h("description", made_by=MADE_BY),
-        epilog=h("epilog"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    synth, h = command(sub, "synth", lang, epilog=True, params={"made_by": MADE_BY})
     synth.add_argument("--preset", required=True, choices=list(SynthSpec.PRESETS), help=h("preset"))
     synth.add_argument("--seed", required=True, type=int, metavar="N", help=h("seed"))
     synth.add_argument("--out", required=True, metavar="DIR", help=h("out"))
@@ -374,8 +367,7 @@ def _add_synth(sub: Any, lang: str) -> None:
 
 
 def _add_codebook(sub: Any, lang: str) -> None:
-    h = helps("codebook", lang)
-    codebook = sub.add_parser("codebook", help=h(), description=h("description"))
+    codebook, h = command(sub, "codebook", lang, raw=False)
     codebook.add_argument("--out", required=True, metavar="DIR", help=h("out"))
     add_lang(codebook, lang)
     codebook.set_defaults(run=codebook_command)
